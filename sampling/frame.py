@@ -1,0 +1,106 @@
+"""Reading a sampling frame (the list of eligible sites) from a CSV or XLSX file.
+
+Implements DESIGN.md §3.3: whole-file problems raise `FrameFormatError` (French message);
+row problems become `Rejection`s with the physical line number a spreadsheet user would see.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from sampling import frame_csv, frame_xlsx
+from sampling.frame_columns import map_columns
+from sampling.frame_model import (
+    FrameFormatError,
+    FrameReadResult,
+    FrameSite,
+    FrameTooLargeError,
+    Rejection,
+)
+from sampling.frame_rows import RowBuilder, field_count_reason
+
+__all__ = [
+    "FrameFormatError",
+    "FrameReadResult",
+    "FrameSite",
+    "FrameTooLargeError",
+    "Rejection",
+    "read_frame",
+]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+
+
+def read_frame(
+    data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> FrameReadResult:
+    """Read a frame file, keeping good sites and listing refused rows.
+
+    The format comes from the content first (an XLSX is a ZIP archive), then the name: a file
+    named .xlsx that is not a workbook is refused rather than misread as text.
+    """
+    if len(data) > max_bytes:
+        raise FrameTooLargeError(
+            f"Le fichier fait {len(data) / 1_048_576:.1f} Mo, au-delà de la limite de "
+            f"{max_bytes / 1_048_576:.1f} Mo."
+        )
+    if not data:
+        raise FrameFormatError("Le fichier est vide.")
+    extension = os.path.splitext(filename)[1].lower()
+    if data.startswith(_OLE_MAGIC) or extension == ".xls":
+        raise FrameFormatError(
+            "Le format Excel 97-2003 (.xls) n'est pas pris en charge : enregistrez le fichier "
+            "au format .xlsx ou CSV."
+        )
+    if data.startswith(_ZIP_MAGIC) or extension in {".xlsx", ".xlsm"}:
+        if not data.startswith(_ZIP_MAGIC):
+            raise FrameFormatError(
+                f"Le fichier « {filename} » porte l'extension {extension} mais n'est pas un "
+                "classeur Excel : enregistrez-le au format .xlsx ou CSV."
+            )
+        return _read(frame_xlsx.records(data), encoding=None, delimiter=None, csv_rows=False)
+    text, encoding = frame_csv.decode(data)
+    delimiter = frame_csv.detect_delimiter(text)
+    return _read(
+        frame_csv.records(text, delimiter), encoding=encoding, delimiter=delimiter, csv_rows=True
+    )
+
+
+def _read(
+    rows: Iterator[tuple[int, list[str]]],
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    csv_rows: bool,
+) -> FrameReadResult:
+    header = next(rows, None)
+    if header is None:
+        raise FrameFormatError("Le fichier ne contient aucune ligne (ni en-tête, ni site).")
+    columns = map_columns(header[1])
+    builder = RowBuilder(columns)
+    width = len(columns.columns)
+    sites: list[FrameSite] = []
+    rejected: list[Rejection] = []
+    for line, fields in rows:
+        if len(fields) > width and not any(fields[width:]):
+            fields = fields[:width]  # trailing separators
+        if len(fields) > width or (csv_rows and len(fields) < width):
+            rejected.append(Rejection(line, field_count_reason(len(fields), width)))
+            continue
+        outcome = builder.build(line, fields)
+        if isinstance(outcome, Rejection):
+            rejected.append(outcome)
+        else:
+            sites.append(outcome)
+    if not sites and not rejected:
+        raise FrameFormatError("Le fichier ne contient que l'en-tête : aucun site à importer.")
+    return FrameReadResult(
+        sites=sites,
+        rejected=rejected,
+        columns=columns.columns,
+        encoding=encoding,
+        delimiter=delimiter,
+    )

@@ -1,0 +1,1 @@
+"""Baromètre's Flask application: models, services, API, pages, jobs and command line."""

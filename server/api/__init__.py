@@ -1,0 +1,29 @@
+"""The JSON API under ``/api/v1``, documented by OpenAPI (flask-smorest)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.wrappers import Response
+
+from server.extensions import csrf
+
+
+def register(app: Flask, api: Api) -> None:
+    from server.api import auth, campaigns, investigators
+
+    for blueprint in (auth.blp, campaigns.blp, investigators.blp):
+        # The API authenticates with bearer tokens, never with the session cookie, so a forged
+        # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+    assets = Blueprint("swagger_assets", __name__)
+
+    @assets.route("/api/v1/docs/static/<path:filename>")
+    def swagger_static(filename: str) -> Response:
+        """Swagger UI served from the installed package: pages never load from a CDN."""
+        return send_from_directory(swagger_ui_path, filename)
+
+    app.register_blueprint(assets)

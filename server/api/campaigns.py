@@ -1,0 +1,73 @@
+"""Campaigns: one per barometer year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from server.api.pagination import paginate
+from server.auth import api_roles, api_user
+from server.extensions import db
+from server.models import Campaign, Role
+from server.services import campaigns
+
+blp = Blueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns", description="Campagnes")
+
+READERS = (Role.COORDINATOR, Role.ANALYST)
+
+
+class CampaignCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    year = fields.Integer(required=True)
+    referentiel = fields.String(load_default="marianne", validate=validate.Length(min=1, max=50))
+    referentiel_version = fields.Integer(load_default=1, validate=validate.Range(min=1))
+
+
+class CampaignSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    year = fields.Integer()
+    referentiel = fields.String(attribute="referentiel_code")
+    referentiel_version = fields.Integer()
+    created_at = fields.DateTime()
+
+
+@blp.route("")
+class Campaigns(MethodView):
+    @blp.response(200, CampaignSchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=500)
+    @api_roles(*READERS)
+    def get(self, pagination_parameters: PaginationParameters) -> list[Any]:
+        """List campaigns, most recent year first."""
+        statement = select(Campaign).order_by(Campaign.year.desc(), Campaign.id)
+        return paginate(statement, pagination_parameters)
+
+    @blp.arguments(CampaignCreateSchema)
+    @blp.response(201, CampaignSchema)
+    @api_roles(Role.COORDINATOR)
+    def post(self, data: dict[str, Any]) -> Campaign:
+        """Create a campaign."""
+        campaign = campaigns.create_campaign(
+            db.session,
+            name=data["name"],
+            year=data["year"],
+            referentiel_code=data["referentiel"],
+            referentiel_version=data["referentiel_version"],
+            actor=api_user(),
+        )
+        db.session.commit()
+        return campaign
+
+
+@blp.route("/<int:campaign_id>")
+class CampaignById(MethodView):
+    @blp.response(200, CampaignSchema)
+    @api_roles(*READERS)
+    def get(self, campaign_id: int) -> Campaign:
+        """One campaign."""
+        return campaigns.get_campaign(db.session, campaign_id)

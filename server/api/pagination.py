@@ -1,0 +1,19 @@
+"""Pagination of SQLAlchemy selects, flask-smorest style (``page``, ``page_size``,
+``X-Pagination``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import Select, func, select
+
+from server.extensions import db
+
+
+def paginate(statement: Select[Any], pagination: PaginationParameters) -> list[Any]:
+    pagination.item_count = db.session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    page = statement.offset(pagination.first_item).limit(pagination.page_size)
+    return list(db.session.scalars(page).unique())

@@ -1,0 +1,102 @@
+"""Who is asking: session login for pages, bearer tokens for the API, and role checks.
+
+Admins may do everything; every other role is checked against the roles a view allows
+(DESIGN.md §3.7). Refusals are 403 with a French message, never a redirect loop.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
+
+from server.extensions import db, login_manager
+from server.models import ROLE_LABELS, Role, User
+from server.services import accounts
+from server.services.errors import AuthenticationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def api_user() -> User:
+    """The user behind the request's bearer token (cached for the request), or 401."""
+    if "api_user" in g:
+        user: User = g.api_user
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, description="Authentification requise : en-tête « Authorization: Bearer … ».")
+    try:
+        user = accounts.user_for_token(db.session, token.strip())
+    except AuthenticationFailed as error:
+        abort(401, description=error.message)
+    g.api_user = user
+    return user
+
+
+def _refuse(user: User, roles: tuple[Role, ...]) -> None:
+    allowed = ", ".join(ROLE_LABELS[r] for r in roles)
+    abort(
+        403,
+        description=(
+            f"Accès refusé : votre rôle ({ROLE_LABELS[user.role]}) ne permet pas cette action "
+            f"(réservée à : {allowed})."
+        ),
+    )
+
+
+def allowed(user: User, roles: tuple[Role, ...]) -> bool:
+    return user.role == Role.ADMIN or user.role in roles
+
+
+def api_roles(*roles: Role) -> Callable[[F], F]:
+    """Decorate an API view: bearer token required, and one of ``roles`` (or admin)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = api_user()
+            if roles and not allowed(user, roles):
+                _refuse(user, roles)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def page_roles(*roles: Role) -> Callable[[F], F]:
+    """Decorate a page: logged-in session required, and one of ``roles`` (or admin)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if roles and not allowed(current_user, roles):
+                _refuse(current_user, roles)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

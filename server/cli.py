@@ -1,0 +1,113 @@
+"""The ``barometre`` command: a Flask command group with the project's own commands.
+
+``barometre db …`` comes from Flask-Migrate; the rest is registered here on the app's CLI so
+that every command runs inside an application context with the configured database.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from server.config import ConfigError
+from server.extensions import db
+from server.models import Role
+from server.services import accounts
+from server.services.errors import ServiceError
+
+
+def _app_for_cli() -> Flask:
+    from server.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Erreur de configuration : {error}", err=True)
+        sys.exit(2)
+
+
+main = FlaskGroup(
+    name="barometre",
+    help="Baromètre : échantillonnage, terrain, notation et classeur du baromètre.",
+    create_app=_app_for_cli,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+
+
+def read_password(prompt: str) -> str:
+    """A password from an interactive prompt, or the first line of stdin when piped.
+
+    Never from argv: command lines end up in shell histories and process lists.
+    """
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.UsageError("Aucun mot de passe reçu sur l’entrée standard.")
+    return line
+
+
+@click.group("users", help="Gérer les comptes.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create", help="Créer un compte ; le mot de passe est demandé (ou lu sur "
+                     "l’entrée standard), jamais passé en argument.")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
+              help="Rôle du compte.")
+@click.option("--name", default="", help="Nom affiché (par défaut : l’adresse).")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str) -> None:
+    password = read_password("Mot de passe")
+    try:
+        user = accounts.create_user(
+            db.session, email=email, name=name or email, password=password, role=Role(role)
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Compte créé : {user.email} ({role}).")
+
+
+@click.command("serve", help="Servir l’application (serveur de développement ; en production, "
+               "utilisez gunicorn : voir le README).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Baromètre sur http://{host}:{port} (Ctrl+C pour arrêter)")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@click.command("demo", help="Créer (ou mettre à jour) la campagne de démonstration et ses comptes.")
+@click.option("--seed", default=2026, show_default=True, type=int, help="Graine des données.")
+@with_appcontext
+def demo_command(seed: int) -> None:
+    from flask_migrate import upgrade
+
+    from server.demo.build import DEMO_PASSWORD, build_demo
+
+    upgrade()
+    report = build_demo(db.session, seed=seed, progress=click.echo)
+    db.session.commit()
+    click.echo("")
+    click.echo("Comptes de démonstration (mot de passe : " + DEMO_PASSWORD + ") :")
+    for email, role in report.accounts:
+        click.echo(f"  {role:<13} {email}")
+
+
+def register(app: Flask) -> None:
+    for command in (users_group, serve_command, demo_command):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The field profile of an investigator account: where they live, what they can take on."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.user import User
+
+CHANNELS = ("visit", "phone", "email", "letter", "website")
+
+CHANNEL_LABELS = {
+    "visit": "Visite",
+    "phone": "Appel",
+    "email": "Courriel",
+    "letter": "Courrier",
+    "website": "Site internet",
+}
+
+
+class InvestigatorProfile(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "investigator_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    #: Investigators never test a site in their own home commune (they could be recognised).
+    home_commune: Mapped[str] = mapped_column(String(200))
+    home_latitude: Mapped[float]
+    home_longitude: Mapped[float]
+    #: Maximum number of tests per wave.
+    capacity: Mapped[int]
+    #: Channels this person may run, a subset of CHANNELS.
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship(back_populates="investigator_profile")

@@ -1,0 +1,78 @@
+"""Campaigns and the summary of their frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.models import Campaign, Site, User
+from server.services import audit
+from server.services.errors import Invalid, NotFound
+
+FIRST_YEAR = 2009  # the barometer's first edition
+
+
+def create_campaign(
+    session: Session,
+    *,
+    name: str,
+    year: int,
+    referentiel_code: str,
+    referentiel_version: int = 1,
+    actor: User | None,
+) -> Campaign:
+    name = name.strip()
+    if not name:
+        raise Invalid("Le nom de la campagne est obligatoire.", {"name": ["Obligatoire."]})
+    if not FIRST_YEAR <= year <= 2100:
+        raise Invalid(
+            f"Année invalide : {year} (entre {FIRST_YEAR} et 2100).", {"year": ["Hors bornes."]}
+        )
+    campaign = Campaign(
+        name=name, year=year, referentiel_code=referentiel_code.strip(),
+        referentiel_version=referentiel_version, created_by_id=actor.id if actor else None,
+    )
+    session.add(campaign)
+    session.flush()
+    audit.record(session, "campaign.create", actor=actor, entity=campaign, year=year)
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Campagne {campaign_id} introuvable.")
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id)))
+
+
+@dataclass(frozen=True)
+class FrameSummary:
+    """Counts of a campaign's frame, for the home pages."""
+
+    total: int
+    by_network: list[tuple[str, int]]
+    by_region: list[tuple[str, int]]
+
+
+def frame_summary(session: Session, campaign: Campaign) -> FrameSummary:
+    def counts(column: object) -> list[tuple[str, int]]:
+        rows = session.execute(
+            select(column, func.count())
+            .where(Site.campaign_id == campaign.id)
+            .group_by(column)
+            .order_by(func.count().desc(), column)
+        )
+        return [(str(key), int(count)) for key, count in rows]
+
+    by_network = counts(Site.network)
+    return FrameSummary(
+        total=sum(count for _, count in by_network),
+        by_network=by_network,
+        by_region=counts(Site.region),
+    )

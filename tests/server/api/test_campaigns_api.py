@@ -1,0 +1,85 @@
+"""Creating and reading campaigns through the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+
+def test_coordinator_creates_and_reads_a_campaign(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    headers = token_for("coordinator")
+    created = client.post(
+        "/api/v1/campaigns", headers=headers,
+        json={"name": "Baromètre 2026", "year": 2026, "referentiel": "marianne"},
+    )
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["name"] == "Baromètre 2026"
+    assert body["referentiel"] == "marianne"
+    fetched = client.get(f"/api/v1/campaigns/{body['id']}", headers=headers)
+    assert fetched.get_json()["year"] == 2026
+
+
+def test_campaign_list_is_paginated(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    headers = token_for("coordinator")
+    for year in range(2019, 2026):
+        client.post("/api/v1/campaigns", headers=headers, json={"name": f"B{year}", "year": year})
+    response = client.get("/api/v1/campaigns?page=2&page_size=3", headers=headers)
+    assert [c["year"] for c in response.get_json()] == [2022, 2021, 2020]
+    pagination = json.loads(response.headers["X-Pagination"])
+    assert pagination["total"] == 7
+    assert pagination["total_pages"] == 3
+
+
+def test_unknown_campaign_is_a_json_404(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.get("/api/v1/campaigns/999999", headers=token_for("analyst"))
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "Campagne 999999 introuvable."
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"year": 2026}, "name"),
+        ({"name": "B", "year": "deux mille"}, "year"),
+        ({"name": "B"}, "year"),
+        ({"name": "", "year": 2026}, "name"),
+    ],
+)
+def test_invalid_campaign_payloads_are_422_per_field(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]], payload: dict, field: str
+) -> None:
+    response = client.post("/api/v1/campaigns", headers=token_for("coordinator"), json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]["json"]
+
+
+def test_year_out_of_range_is_refused(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/campaigns", headers=token_for("coordinator"), json={"name": "B", "year": 1850}
+    )
+    assert response.status_code == 422
+    assert "Année invalide" in response.get_json()["message"]
+
+
+def test_malformed_json_body_is_a_clear_400(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/campaigns",
+        headers={**token_for("coordinator"), "Content-Type": "application/json"},
+        data="{pas du json",
+    )
+    assert response.status_code in (400, 422)
+    assert response.get_json()["code"] in ("bad_request", "invalid")
