@@ -61,11 +61,17 @@ def read_frame(
                 f"Le fichier « {filename} » porte l'extension {extension} mais n'est pas un "
                 "classeur Excel : enregistrez-le au format .xlsx ou CSV."
             )
-        return _read(frame_xlsx.records(data), encoding=None, delimiter=None, csv_rows=False)
+        return _read(
+            frame_xlsx.records(data), encoding=None, delimiter=None, csv_rows=False, nul=True
+        )
     text, encoding = frame_csv.decode(data)
     delimiter = frame_csv.detect_delimiter(text)
     return _read(
-        frame_csv.records(text, delimiter), encoding=encoding, delimiter=delimiter, csv_rows=True
+        frame_csv.records(text, delimiter),
+        encoding=encoding,
+        delimiter=delimiter,
+        csv_rows=True,
+        nul="\x00" in text,
     )
 
 
@@ -75,12 +81,13 @@ def _read(
     encoding: str | None,
     delimiter: str | None,
     csv_rows: bool,
+    nul: bool,
 ) -> FrameReadResult:
     header = next(rows, None)
     if header is None:
         raise FrameFormatError("Le fichier ne contient aucune ligne (ni en-tête, ni site).")
     columns = map_columns(header[1])
-    builder = RowBuilder(columns)
+    builder = RowBuilder(columns, check_nul=nul)
     width = len(columns.columns)
     sites: list[FrameSite] = []
     rejected: list[Rejection] = []

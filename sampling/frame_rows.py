@@ -16,6 +16,23 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[ \u00a0\u202f]")
 
 
+_FIELDS = (
+    "site_id",
+    "name",
+    "network",
+    "region",
+    "department",
+    "city",
+    "postcode",
+    "address",
+    "latitude",
+    "longitude",
+    "size",
+    "email",
+    "phone",
+)
+
+
 def parse_decimal(text: str, *, thousands: bool = False) -> float | None:
     """Read "48,85" or "48.85" (and "12 500" when `thousands`); None when blank.
 
@@ -74,18 +91,24 @@ def field_count_reason(found: int, expected: int) -> str:
 class RowBuilder:
     """Checks records one at a time, remembering the site ids already seen in the file."""
 
-    def __init__(self, columns: ColumnMap) -> None:
+    def __init__(self, columns: ColumnMap, *, check_nul: bool = True) -> None:
         self.columns = columns
+        self.check_nul = check_nul
         self.first_line_of: dict[str, int] = {}
+        width = len(columns.columns)
+        # Absent optional columns read from an always-empty slot past the row's end.
+        self._index = {name: columns.known.get(name, width) for name in _FIELDS}
+        self._extra = list(columns.extra.items())
+        self._width = width
 
     def build(self, line: int, fields: Sequence[str]) -> FrameSite | Rejection:
         """Check a record whose field count is already known to be right."""
-        width = len(self.columns.columns)
-        values = list(fields) + [""] * (width - len(fields))
-        known = {name: values[index] for name, index in self.columns.known.items()}
-        if any("\x00" in value for value in values):
+        values = list(fields)
+        values += [""] * (self._width + 1 - len(values))
+        if self.check_nul and any("\x00" in value for value in values):
             return Rejection(line, "La ligne contient un caractère nul (octet 0) : fichier abîmé ?")
-        site_id = known["site_id"].strip()
+        index = self._index
+        site_id = values[index["site_id"]].strip()
         reasons: list[str] = []
         if not site_id:
             reasons.append("Identifiant du site (site_id) vide.")
@@ -95,29 +118,25 @@ class RowBuilder:
             )
         else:
             self.first_line_of[site_id] = line
-        latitude = _coordinate(known.get("latitude", ""), "Latitude", 90, reasons)
-        longitude = _coordinate(known.get("longitude", ""), "Longitude", 180, reasons)
-        size = _size(known.get("size", ""), reasons)
+        latitude = _coordinate(values[index["latitude"]], "Latitude", 90, reasons)
+        longitude = _coordinate(values[index["longitude"]], "Longitude", 180, reasons)
+        size = _size(values[index["size"]], reasons)
         if reasons:
             return Rejection(line, " ".join(reasons))
-
-        def text(name: str) -> str | None:
-            return known.get(name, "").strip() or None
-
         return FrameSite(
-            line=line,
-            site_id=site_id,
-            name=known["name"].strip(),
-            network=known["network"].strip(),
-            region=known["region"].strip(),
-            latitude=latitude,
-            longitude=longitude,
-            size=size,
-            department=text("department"),
-            city=text("city"),
-            postcode=text("postcode"),
-            address=text("address"),
-            email=text("email"),
-            phone=text("phone"),
-            extra={title: values[index] for title, index in self.columns.extra.items()},
+            line,
+            site_id,
+            values[index["name"]].strip(),
+            values[index["network"]].strip(),
+            values[index["region"]].strip(),
+            values[index["department"]].strip() or None,
+            values[index["city"]].strip() or None,
+            values[index["postcode"]].strip() or None,
+            values[index["address"]].strip() or None,
+            latitude,
+            longitude,
+            size,
+            values[index["email"]].strip() or None,
+            values[index["phone"]].strip() or None,
+            {title: values[position] for title, position in self._extra},
         )

@@ -7,6 +7,7 @@ that every command runs inside an application context with the configured databa
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -76,6 +77,36 @@ def create_user_command(email: str, role: str, name: str) -> None:
     click.echo(f"Compte créé : {user.email} ({role}).")
 
 
+@click.group("frame", help="Base de sondage des sites.")
+def frame_group() -> None:
+    pass
+
+
+@frame_group.command("import", help="Importer un fichier de sites (CSV ou XLSX) dans une campagne.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_id", type=int, required=True, help="Numéro de la campagne.")
+@with_appcontext
+def frame_import_command(file: Path, campaign_id: int) -> None:
+    from server.services.campaigns import get_campaign
+    from server.services.frame_import import import_frame
+
+    try:
+        campaign = get_campaign(db.session, campaign_id)
+        outcome = import_frame(
+            db.session, campaign, file.read_bytes(), file.name, actor=None,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(
+        f"{outcome.imported} sites ajoutés, {outcome.updated} mis à jour, "
+        f"{len(outcome.rejected)} lignes rejetées."
+    )
+    for rejection in outcome.rejected:
+        click.echo(f"  ligne {rejection.line} : {rejection.reason}")
+
+
 @click.command("serve", help="Servir l’application (serveur de développement ; en production, "
                "utilisez gunicorn : voir le README).")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -105,7 +136,7 @@ def demo_command(seed: int) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (users_group, serve_command, demo_command):
+    for command in (users_group, frame_group, serve_command, demo_command):
         app.cli.add_command(command)
 
 

@@ -42,7 +42,8 @@ def _constraint_errors(question: Question, value: JSONValue, today: date) -> lis
             errors.append(f"au plus {limits.max_length} caractères permis")
         if limits.pattern is not None and not re.fullmatch(limits.pattern, value):
             errors.append("le format de la réponse n’est pas celui attendu")
-    if question.type == "photo" and limits.max_photos is not None and len(value) > limits.max_photos:
+    too_many = limits.max_photos is not None and len(value) > limits.max_photos
+    if question.type == "photo" and too_many:
         errors.append(f"au plus {limits.max_photos} photo(s) permise(s)")
     if question.type == "multiple_choice" and len(value) > 1:
         exclusive = [c.label for c in question.choices if c.exclusive and c.value in value]

@@ -171,9 +171,8 @@ class _QuestionnaireChecker:
             for value in sorted({v for v in values if values.count(v) > 1}):
                 self.error(["questions", index, "choices"], f"choix « {value} » en double")
             if kind == "single_choice" and any(c.get("exclusive") for c in choices):
-                self.error(
-                    ["questions", index, "choices"], "« exclusive » ne vaut que pour un choix multiple"
-                )
+                message = "« exclusive » ne vaut que pour un choix multiple"
+                self.error(["questions", index, "choices"], message)
         elif choices is not None:
             self.error(["questions", index, "choices"], f"pas de choix pour le type « {kind} »")
 
@@ -182,8 +181,10 @@ class _QuestionnaireChecker:
         path: list[str | int] = ["questions", index, "constraints"]
         for name in constraints:
             if question["type"] not in _CONSTRAINT_TYPES[name]:
-                self.error(path, f"la contrainte « {name} » ne s’applique pas au type "
-                           f"« {question['type']} »")
+                self.error(
+                    path,
+                    f"la contrainte « {name} » ne s’applique pas au type « {question['type']} »",
+                )
         low, high = constraints.get("min"), constraints.get("max")
         if low is not None and high is not None and low > high:
             self.error(path, f"min ({low}) supérieur à max ({high})")
@@ -233,8 +234,11 @@ class _QuestionnaireChecker:
             if not allowed:
                 self.error(path, f"une question de type « {kind} » ne peut pas être notée")
             else:
-                self.error(path, f"règle « {rule['rule']} » impossible pour le type « {kind} » "
-                           f"(règle permise : {allowed[0]})")
+                self.error(
+                    path,
+                    f"règle « {rule['rule']} » impossible pour le type « {kind} » "
+                    f"(règle permise : {allowed[0]})",
+                )
             return
         if rule["rule"] == "points":
             self.check_points(index, question, rule["points"], path)
@@ -263,7 +267,8 @@ class _QuestionnaireChecker:
             elif value == NOT_APPLICABLE and question["type"] == "yes_no_na" and given is not None:
                 self.error([*path, "points"], "« na » est toujours sans objet : null attendu")
         numbers = [given for given in points.values() if given is not None]
-        possible = sum(numbers) if question["type"] == "multiple_choice" else max(numbers, default=0)
+        multiple = question["type"] == "multiple_choice"
+        possible = sum(numbers) if multiple else max(numbers, default=0)
         if possible <= 0:
             self.error(path, "la règle ne donne aucun point possible")
 
@@ -286,8 +291,9 @@ class _QuestionnaireChecker:
                 if cycle:
                     self.error(path, "dépendance circulaire : " + " → ".join([qid, *cycle]))
                 else:
-                    self.error(path, f"la condition porte sur « {name} », qui vient après "
-                               "cette question")
+                    self.error(
+                        path, f"la condition porte sur « {name} », qui vient après cette question"
+                    )
         self.check_literals(path, condition)
 
     def check_literals(self, path: list[str | int], condition: Condition) -> None:

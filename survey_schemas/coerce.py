@@ -70,7 +70,8 @@ def _yes_no(values: tuple[str, ...], question: Question, value: JSONValue) -> st
 def _single(question: Question, value: JSONValue) -> str:
     if isinstance(value, str) and value.strip() in question.answer_values:
         return value.strip()
-    raise BadAnswer(f"choix inconnu {value!r} ; choix possibles : {', '.join(question.answer_values)}")
+    allowed = ", ".join(question.answer_values)
+    raise BadAnswer(f"choix inconnu {value!r} ; choix possibles : {allowed}")
 
 
 def _multiple(question: Question, value: JSONValue) -> list[str]:

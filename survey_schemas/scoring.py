@@ -102,7 +102,7 @@ def score_test(
     clean, errors = check_answers(questionnaire, answers, date.max)
     if errors:
         raise InvalidAnswers(errors)
-    obtained: dict[str, float] = {code: 0.0 for code in questionnaire.scored_engagements}
+    obtained: dict[str, float] = dict.fromkeys(questionnaire.scored_engagements, 0.0)
     possible: dict[str, float] = dict(obtained)
     for question in questionnaire.questions:
         if question.scoring is None or question.engagement is None:

@@ -11,7 +11,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 
-from survey_schemas.conditions import And, Answered, Compare, Condition, In, Literal_, Not, Or
+from survey_schemas.conditions import And, Answered, Condition, In, Literal_, Not, Or
 from survey_schemas.model import Question, Questionnaire
 
 _TYPES = {
@@ -40,7 +40,10 @@ _SURVEY_COLUMNS = (
     "relevant",
     "constraint",
     "constraint_message",
+    "parameters",
 )
+#: photos are resized on the phone, as XLSForm recommends, to save the investigators' data plans
+_IMAGE_PARAMETERS = "max-pixels=1600"
 
 
 def _literal(value: Literal_) -> str:
@@ -147,6 +150,7 @@ def _question_row(question: Question, questionnaire: Questionnaire) -> list[str]
         relevant(question.visible_if, questionnaire) if question.visible_if is not None else "",
         constraint,
         message,
+        _IMAGE_PARAMETERS if question.type == "photo" else "",
     ]
 
 

@@ -1,0 +1,1 @@
+"""Tests of the pure survey_schemas package (no app needed)."""

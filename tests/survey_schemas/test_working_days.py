@@ -1,0 +1,79 @@
+"""French working days between a send date and a reply date (DESIGN.md §3.6)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from survey_schemas import is_working_day, subdivision, working_days_between
+
+
+@pytest.mark.parametrize(
+    ("sent", "received", "department", "expected"),
+    [
+        # same day counts 0; the next working day counts 1
+        (date(2024, 6, 12), date(2024, 6, 12), None, 0),
+        (date(2024, 6, 12), date(2024, 6, 13), None, 1),
+        # Friday → Monday: the weekend does not count
+        (date(2024, 6, 14), date(2024, 6, 17), None, 1),
+        # Friday → Sunday: nothing counts yet
+        (date(2024, 6, 14), date(2024, 6, 16), None, 0),
+        # Tue 24 Dec 2024 → Fri 27: 25 holiday; 26 and 27 count nationally (2) ...
+        (date(2024, 12, 24), date(2024, 12, 27), None, 2),
+        # ... but 26 December is a holiday in Moselle and Alsace (1)
+        (date(2024, 12, 24), date(2024, 12, 27), "57", 1),
+        (date(2024, 12, 24), date(2024, 12, 27), "67", 1),
+        (date(2024, 12, 24), date(2024, 12, 27), "68", 1),
+        # a letter across Christmas: Mon 16 Dec 2024 → Mon 6 Jan 2025
+        # 17-20 (4), 23-24 (6), 25 off, 26 (7), 27 (8), 30-31 (10), 1 Jan off, 2-3 (12), 6 (13)
+        (date(2024, 12, 16), date(2025, 1, 6), None, 13),
+        # in Moselle 26 December is off too: 12
+        (date(2024, 12, 16), date(2025, 1, 6), "57", 12),
+        # Thu 28 Mar 2024 → Tue 2 Apr: Good Friday 29 counts nationally, Easter Monday off (2)
+        (date(2024, 3, 28), date(2024, 4, 2), None, 2),
+        # Good Friday is a holiday in Alsace-Moselle (1)
+        (date(2024, 3, 28), date(2024, 4, 2), "68", 1),
+        (date(2024, 3, 28), date(2024, 4, 2), "57", 1),
+        # La Réunion: 20 December 2024 (abolition of slavery) is off there only
+        (date(2024, 12, 19), date(2024, 12, 20), None, 1),
+        (date(2024, 12, 19), date(2024, 12, 20), "974", 0),
+        # Guadeloupe: Good Friday off
+        (date(2024, 3, 28), date(2024, 3, 29), "971", 0),
+        # an ordinary department has national days only; surrounding spaces are ignored
+        (date(2024, 12, 24), date(2024, 12, 27), "75", 2),
+        (date(2024, 12, 24), date(2024, 12, 27), " 57 ", 1),
+    ],
+)
+def test_working_days_between(
+    sent: date, received: date, department: str | None, expected: int
+) -> None:
+    assert working_days_between(sent, received, department=department) == expected
+
+
+def test_received_before_sent_raises() -> None:
+    with pytest.raises(ValueError, match="précède"):
+        working_days_between(date(2024, 6, 12), date(2024, 6, 11))
+
+
+@pytest.mark.parametrize(
+    ("department", "expected"),
+    [
+        ("57", "57"),
+        ("67", "6AE"),
+        ("68", "6AE"),
+        ("971", "971"),
+        ("972", "972"),
+        ("973", "973"),
+        ("974", "974"),
+        ("976", "976"),
+        ("75", None),
+        (None, None),
+    ],
+)
+def test_department_maps_to_holidays_subdivision(department: str | None, expected: str) -> None:
+    assert subdivision(department) == expected
+
+
+def test_saturday_is_not_a_working_day() -> None:
+    assert not is_working_day(date(2024, 6, 15))
