@@ -11,9 +11,9 @@ from server.extensions import csrf
 
 
 def register(app: Flask, api: Api) -> None:
-    from server.api import auth, campaigns, investigators, sites
+    from server.api import auth, campaigns, investigators, samples, sites
 
-    for blueprint in (auth.blp, campaigns.blp, investigators.blp, sites.blp):
+    for blueprint in (auth.blp, campaigns.blp, investigators.blp, sites.blp, samples.blp):
         # The API authenticates with bearer tokens, never with the session cookie, so a forged
         # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.
         csrf.exempt(blueprint)

@@ -42,7 +42,6 @@ SITE_COUNTS: Final[Mapping[str, int]] = {
 MISSING_SIZE_RATE: Final = 0.03  # share of sites whose yearly visitors are unknown
 OVERSEAS: Final = ("971", "972", "973", "974", "976")
 _GEOGRAPHY_PATH: Final = Path(__file__).with_name("geography.json")
-_DAY_NAMES: Final = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 
 
 class DemoRandom:
@@ -317,63 +316,6 @@ def generate_demo_frame(seed: int = 2026) -> list[dict[str, str]]:
               FRANCE_SERVICES, d, t, f"fs.{slug(t.name)}@france-services.gouv.fr",
               (1_000, 8_000))
     return b.rows
-
-
-# "HH:MM-HH:MM", 00:00 to 23:59, the end may be 24:00. Zero-padded times compare as strings.
-_RANGE_RE: Final = re.compile(r"((?:[01]\d|2[0-3]):[0-5]\d)-((?:[01]\d|2[0-3]):[0-5]\d|24:00)")
-
-
-def _parse_days(text: str) -> list[int]:
-    days: list[int] = []
-    for item in text.split(","):
-        first, sep, last = item.partition("-")
-        if first not in _DAY_NAMES or (sep and last not in _DAY_NAMES):
-            raise ValueError(f"jour inconnu : {item!r} (attendu lun, mar, mer, jeu, ven, sam, dim)")
-        start = _DAY_NAMES.index(first)
-        stop = _DAY_NAMES.index(last) if sep else start
-        if stop < start:
-            raise ValueError(f"plage de jours à l’envers : {item!r}")
-        days.extend(range(start, stop + 1))
-    if len(set(days)) != len(days):
-        raise ValueError(f"jour répété : {text!r}")
-    return days
-
-
-def _parse_ranges(text: str) -> list[tuple[str, str]]:
-    ranges: list[tuple[str, str]] = []
-    for item in text.split(","):
-        match = _RANGE_RE.fullmatch(item)
-        if match is None:
-            raise ValueError(f"plage horaire illisible : {item!r} (attendu HH:MM-HH:MM)")
-        if match[2] <= match[1] or (ranges and match[1] < ranges[-1][1]):
-            raise ValueError(f"plages horaires vides, à l’envers ou qui se chevauchent : {text!r}")
-        ranges.append((match[1], match[2]))
-    return ranges
-
-
-def opening_hours(horaires: str) -> dict[int, list[tuple[str, str]]]:
-    """Parse ``"lun-ven 08:30-12:00,13:30-16:30; sam 09:00-12:00"``.
-
-    Returns weekday (0 = Monday) → ordered, non-overlapping (start, end) pairs; days absent from
-    the text are closed and absent from the result. Why strict: visits must be planned inside
-    opening hours and flagged outside them, so a typo must not silently close or open a site.
-    Raises ValueError (French message) on empty text, unknown day, day given twice, bad time,
-    empty or reversed or overlapping ranges.
-    """
-    text = horaires.strip().lower()
-    if not text:
-        raise ValueError("horaires vides")
-    week: dict[int, list[tuple[str, str]]] = {}
-    for group in text.split(";"):
-        parts = group.split()
-        if len(parts) != 2:
-            raise ValueError(f"groupe illisible : {group.strip()!r} (attendu « jours plages »)")
-        ranges = _parse_ranges(parts[1])
-        for day in _parse_days(parts[0]):
-            if day in week:
-                raise ValueError(f"jour répété : {_DAY_NAMES[day]}")
-            week[day] = list(ranges)
-    return dict(sorted(week.items()))
 
 
 _DECIMAL_COLUMNS: Final = ("latitude", "longitude", "frequentation")

@@ -64,7 +64,7 @@ def _homes(
     """Distinct home towns: a few overseas, the rest spread over every metropolitan region.
 
     Metropolitan regions get a share proportional to population, at least one each (largest
-    remainder); inside a region a town is drawn with weight department population × place kind.
+    remainder); inside a region, departments weigh their population and chefs-lieux count triple.
     """
     by_pop = sorted(
         (d for d in departments if d.code in OVERSEAS), key=lambda d: -d.population
@@ -91,7 +91,12 @@ def _homes(
         places = [
             (d, t) for d in depts for t in (d.prefecture, *d.sous_prefectures, *d.small_towns)
         ]
-        weights = [d.population * (3.0 if t is d.prefecture else 1.0) for d, t in places]
+        # A department weighs its population whatever its number of towns; chef-lieu counts 3.
+        weights = [
+            d.population * (3.0 if t is d.prefecture else 1.0)
+            / (3 + len(d.sous_prefectures) + len(d.small_towns))
+            for d, t in places
+        ]
         homes += rng.weighted_sample(places, weights, shares[region])
     return homes
 

@@ -36,7 +36,7 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaires.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Engagement code → grade /10 for this test, computed at submission.
-    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     latitude: Mapped[float | None] = mapped_column(Float)

@@ -31,7 +31,7 @@ class Draw(db.Model):  # type: ignore[name-defined,misc]
     #: One row per stratum: population, sample size, inclusion probability, weight.
     allocation_table: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     #: Per-stratum overlap achieved with the previous draw, when rotation was asked.
-    overlap_achieved: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    overlap_achieved: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     code_version: Mapped[str] = mapped_column(String(50))
     is_current: Mapped[bool] = mapped_column(default=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -42,7 +42,7 @@ class Site(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(50))
     #: Weekday (0 = Monday) → list of ["HH:MM", "HH:MM"] opening intervals.
-    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     #: Frame columns we do not know, kept as imported.
     extra: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: Permanent random number in [0, 1): given at the site's first import ever and reused
