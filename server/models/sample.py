@@ -39,6 +39,7 @@ class Draw(db.Model):  # type: ignore[name-defined,misc]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     campaign: Mapped[Campaign] = relationship(back_populates="draws")  # noqa: F821
+    created_by: Mapped[User | None] = relationship()  # noqa: F821
     sampled_sites: Mapped[list[SampledSite]] = relationship(
         back_populates="draw", cascade="all, delete-orphan"
     )

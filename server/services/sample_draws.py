@@ -143,6 +143,14 @@ def preview_allocation(
     return AllocationPreview(population, sampling.allocation_table(population, allocation))
 
 
+def frame_columns(session: Session, campaign: Campaign) -> list[str]:
+    """Columns a stratum or an order can use: the known ones, then the file's extra columns."""
+    extras: set[str] = set()
+    for extra in session.scalars(select(Site.extra).where(Site.campaign_id == campaign.id)):
+        extras.update(extra or {})
+    return [*SITE_COLUMNS, *sorted(extras - set(SITE_COLUMNS))]
+
+
 def current_draw(session: Session, campaign: Campaign) -> Draw | None:
     return session.scalar(
         select(Draw).where(Draw.campaign_id == campaign.id, Draw.is_current.is_(True))

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from server.web.admin.routes import bp as admin_bp
     from server.web.analyst.routes import bp as analyst_bp
     from server.web.auth.routes import bp as auth_bp
+    from server.web.coordinator import frame_routes, sample_routes  # noqa: F401  (their routes)
     from server.web.coordinator.routes import bp as coordinator_bp
     from server.web.investigator.routes import bp as investigator_bp
 
@@ -47,3 +48,10 @@ def register(app: Flask) -> None:
             return "–"
         text = f"{value:,.{decimals}f}"
         return text.replace(",", "\u202f").replace(".", ",")
+
+    @app.template_filter("pourcentage")
+    def _pourcentage(value: float | None, decimals: int = 0) -> str:
+        """A share in [0, 1] as a French percentage: « 41,7 % » (narrow no-break space)."""
+        if value is None:
+            return "–"
+        return f"{_nombre(value * 100, decimals)}\u202f%"
