@@ -75,7 +75,8 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         errors = data.get("messages") or data.get("errors") or {}
-        message = _http_message(error, app.config["MAX_CONTENT_LENGTH"])
+        # flask_smorest.abort(..., message=...) puts its text in ``data``.
+        message = data.get("message") or _http_message(error, app.config["MAX_CONTENT_LENGTH"])
         if status == 422 and message == MESSAGES[422] and errors:
             message = "Données invalides : voir le détail par champ."
         return error_response(status, message, errors=errors)

@@ -1,4 +1,4 @@
-"""Builds the demo: accounts, two yearly campaigns, their frames and their samples.
+"""Builds the demo: référentiels, accounts, two yearly campaigns, their frames and samples.
 
 Everything goes through the same services a coordinator uses (the frame is written as a
 ministry's Excel export and imported by the real importer; the samples are real draws), so the
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from server.demo.frame import generate_demo_frame, write_frame_csv
 from server.demo.people import DEMO_STAFF, generate_demo_investigators
 from server.models import Campaign, Role, User
-from server.services import accounts, investigators, sample_draws
+from server.services import accounts, investigators, referentiels, sample_draws
 from server.services.campaigns import create_campaign
 from server.services.frame_import import import_frame
 
@@ -99,6 +99,8 @@ def build_demo(
 ) -> DemoReport:
     """Create or refresh the demo data (flushed; the caller commits)."""
     report = DemoReport()
+    progress("Référentiels et questionnaires livrés…")
+    referentiels.load_shipped(session, actor=None)
     progress("Comptes de démonstration…")
     coordinator = _ensure_people(session, seed, report)
 

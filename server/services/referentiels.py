@@ -9,11 +9,10 @@ as an edit of an old one. Re-loading an identical version is harmless, which mak
 
 from __future__ import annotations
 
-import json
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
@@ -23,19 +22,17 @@ from sqlalchemy.orm import Session, joinedload
 import survey_schemas
 from server.models import Questionnaire, Referentiel, User
 from server.services import audit
-from server.services.errors import Conflict, Invalid, NotFound
+from server.services.definitions import (
+    document_kind,
+    invalid,
+    parse_document,
+    referentiel_model,
+)
+from server.services.errors import Conflict, NotFound
 
 Row = TypeVar("Row", Referentiel, Questionnaire)
 
-#: Sizes of the columns the identity and titles are stored in (``server.models.referentiel``).
-CODE_MAX_LENGTH = 50
-#: Largest version number an SQL ``INTEGER`` holds on every engine.
-VERSION_MAX = 2**31 - 1
-
 CHANGED_VERSION = "une version existante ne peut pas changer : publiez une nouvelle version"
-
-#: Labels of the fixed answers of yes/no questions, as the investigator reads them.
-YES_NO_LABELS = {"oui": "Oui", "non": "Non", "na": "Sans objet"}
 
 
 @dataclass(frozen=True)
@@ -54,64 +51,14 @@ class ShippedOutcome:
     unchanged: int = 0
 
 
-# --- parsing ------------------------------------------------------------------------------
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(name)
-
-
-def parse_document(raw: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON object behind an upload, or ``Invalid`` saying in French what is wrong.
-
-    ``NaN`` and ``Infinity`` are refused here: Python's ``json`` accepts them but they are not
-    JSON, and the fingerprint (canonical JSON) cannot be computed with them.
-    """
-    if isinstance(raw, Mapping):
-        try:
-            json.dumps(raw, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise _invalid([f"document : valeur non représentable en JSON ({error})"]) from None
-        return dict(raw)
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise _invalid(["document : le fichier n’est pas encodé en UTF-8"]) from None
-    if not raw.strip():
-        raise _invalid(["document : le fichier est vide (un document JSON est attendu)"])
-    try:
-        document = json.loads(raw, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        raise _invalid(
-            [f"document : JSON mal formé, ligne {error.lineno}, colonne {error.colno}"]
-        ) from None
-    except ValueError as error:
-        raise _invalid([f"document : « {error} » n’est pas une valeur JSON permise"]) from None
-    except RecursionError:
-        raise _invalid(["document : imbrication trop profonde"]) from None
-    if not isinstance(document, dict):
-        raise _invalid(["document : un objet JSON { … } est attendu"])
-    return document
-
-
-def _invalid(messages: list[str] | tuple[str, ...]) -> Invalid:
-    count = len(messages)
-    summary = "Document refusé : " + (
-        messages[0] if count == 1 else f"{count} problèmes, voir le détail."
-    )
-    return Invalid(summary, {"document": list(messages)})
-
-
-def _storable(code: str, version: int) -> None:
-    """What the JSON Schema allows but the database columns cannot hold."""
-    problems = []
-    if len(code) > CODE_MAX_LENGTH:
-        problems.append(f"code : au plus {CODE_MAX_LENGTH} caractères")
-    if version > VERSION_MAX:
-        problems.append(f"version : au plus {VERSION_MAX}")
-    if problems:
-        raise _invalid(problems)
+def load_document(
+    session: Session, raw: bytes | str | Mapping[str, Any], *, actor: User | None
+) -> LoadOutcome[Referentiel] | LoadOutcome[Questionnaire]:
+    """Store a référentiel or a questionnaire version, whichever the document is."""
+    document = parse_document(raw)
+    if document_kind(document) == "referentiel":
+        return load_referentiel_document(session, document, actor=actor)
+    return load_questionnaire_document(session, document, actor=actor)
 
 
 # --- référentiels -------------------------------------------------------------------------
@@ -125,7 +72,7 @@ def load_referentiel_document(
     try:
         model = survey_schemas.load_referentiel(document)
     except survey_schemas.InvalidDefinition as error:
-        raise _invalid(error.errors) from None
+        raise invalid(error.errors) from None
     return _store_referentiel(session, model, actor=actor, origin="upload")
 
 
@@ -140,10 +87,9 @@ def _store_referentiel(
     if existing is not None:
         outcome = LoadOutcome(_same_or_conflict(existing, model.fingerprint), created=False)
     else:
-        _storable(model.code, model.version)
         row = Referentiel(
             code=model.code, version=model.version, name=model.name,
-            content=dict(model.document), fingerprint=model.fingerprint,
+            content=copy.deepcopy(dict(model.document)), fingerprint=model.fingerprint,
         )
         _flush_new(session, row)
         outcome = LoadOutcome(row, created=True)
@@ -176,7 +122,6 @@ def _flush_new(session: Session, row: Referentiel | Questionnaire) -> None:
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise Conflict(
             "Cette version vient d’être chargée par une autre requête : rechargez la liste."
         ) from None
@@ -233,15 +178,15 @@ def load_questionnaire_document(
     wanted = _wanted_referentiel(document)
     stored = find_referentiel(session, *wanted) if wanted else None
     if wanted is not None and stored is None:
-        raise _invalid([f"referentiel : {wanted[0]} v{wanted[1]} n’est pas chargé sur ce serveur "
+        raise invalid([f"referentiel : {wanted[0]} v{wanted[1]} n’est pas chargé sur ce serveur "
                         "(chargez d’abord le référentiel)"])
     try:
         if stored is None:  # a malformed reference: the JSON Schema check names the problem
             survey_schemas.load_questionnaire(document)
-            raise _invalid(["referentiel : un objet {code, version} est attendu"])
+            raise invalid(["referentiel : un objet {code, version} est attendu"])
         model = survey_schemas.load_questionnaire(document, referentiel=referentiel_model(stored))
     except survey_schemas.InvalidDefinition as error:
-        raise _invalid(error.errors) from None
+        raise invalid(error.errors) from None
     return _store_questionnaire(session, model, stored, actor=actor, origin="upload")
 
 
@@ -269,7 +214,6 @@ def _store_questionnaire(
     if existing is not None:
         outcome = LoadOutcome(_same_or_conflict(existing, model.fingerprint), created=False)
     else:
-        _storable(model.code, model.version)
         occupied = session.scalar(
             select(Questionnaire).where(
                 Questionnaire.referentiel_id == referentiel.id,
@@ -286,7 +230,8 @@ def _store_questionnaire(
             )
         row = Questionnaire(
             referentiel=referentiel, channel=model.channel, version=model.version,
-            title=model.title, content=dict(model.document), fingerprint=model.fingerprint,
+            title=model.title, content=copy.deepcopy(dict(model.document)),
+            fingerprint=model.fingerprint,
         )
         _flush_new(session, row)
         outcome = LoadOutcome(row, created=True)
@@ -299,7 +244,9 @@ def _store_questionnaire(
 
 
 def get_questionnaire(session: Session, questionnaire_id: int) -> Questionnaire:
-    row = session.get(Questionnaire, questionnaire_id, options=[joinedload(Questionnaire.referentiel)])
+    row = session.get(
+        Questionnaire, questionnaire_id, options=[joinedload(Questionnaire.referentiel)]
+    )
     if row is None:
         raise NotFound(f"Questionnaire {questionnaire_id} introuvable.")
     return row
@@ -372,60 +319,3 @@ def _count(outcome: ShippedOutcome, loaded: LoadOutcome[Any], kind: str,
         outcome.created.append(f"{kind} {key[0]} v{key[1]}")
     else:
         outcome.unchanged += 1
-
-
-# --- stored rows back to survey_schemas objects -------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """A stored document keyed by its fingerprint alone, so ``lru_cache`` neither hashes nor
-    compares the (large) content; the fingerprint is the SHA-256 of that very content."""
-
-    fingerprint: str
-    content: Mapping[str, Any] = field(compare=False, hash=False)
-
-
-@lru_cache(maxsize=64)
-def _referentiel_from(stored: _Stored) -> survey_schemas.Referentiel:
-    model = survey_schemas.load_referentiel(stored.content)
-    _check_fingerprint(model.fingerprint, stored.fingerprint)
-    return model
-
-
-@lru_cache(maxsize=256)
-def _questionnaire_from(stored: _Stored, referentiel: _Stored) -> survey_schemas.Questionnaire:
-    model = survey_schemas.load_questionnaire(
-        stored.content, referentiel=_referentiel_from(referentiel)
-    )
-    _check_fingerprint(model.fingerprint, stored.fingerprint)
-    return model
-
-
-def _check_fingerprint(computed: str, stored: str) -> None:
-    if computed != stored:  # edited behind the application's back: never score with it
-        raise RuntimeError(f"stored definition altered: fingerprint {computed} != {stored}")
-
-
-def referentiel_model(row: Referentiel) -> survey_schemas.Referentiel:
-    """The ``survey_schemas`` object of a stored référentiel version (built once per process)."""
-    return _referentiel_from(_Stored(row.fingerprint, row.content))
-
-
-def questionnaire_model(row: Questionnaire) -> survey_schemas.Questionnaire:
-    """The ``survey_schemas`` object of a stored questionnaire version, built against its
-    stored référentiel: validating and scoring a report uses exactly the version it was filled
-    with."""
-    referentiel = row.referentiel
-    return _questionnaire_from(
-        _Stored(row.fingerprint, row.content),
-        _Stored(referentiel.fingerprint, referentiel.content),
-    )
-
-
-def answer_choices(question: survey_schemas.Question) -> list[survey_schemas.Choice]:
-    """The answers an investigator picks from, the fixed ones of yes/no questions included."""
-    if question.type in ("yes_no", "yes_no_na"):
-        return [survey_schemas.Choice(value=v, label=YES_NO_LABELS[v])
-                for v in question.answer_values]
-    return list(question.choices)

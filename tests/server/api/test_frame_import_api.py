@@ -198,3 +198,12 @@ def test_cli_imports_a_file_and_lists_rejections(
     assert result.exit_code == 0, result.output
     assert "3 sites ajoutés, 0 mis à jour, 4 lignes rejetées." in result.output
     assert "  ligne 3 : " in result.output
+
+
+def test_empty_file_field_without_a_name_is_a_clear_400(
+    client: FlaskClient, coordinator: dict[str, str], campaign_id: int
+) -> None:
+    response = upload(client, coordinator, campaign_id, b"", name="")
+    assert response.status_code in (400, 422)
+    body = response.get_json()
+    assert "file" in body["message"] or "file" in str(body["errors"])

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from server.demo.build import DEMO_PASSWORD, SAMPLE_SIZE, build_demo
 from server.extensions import db
-from server.models import Campaign, Draw, Role, SampledSite, Site, User
+from server.models import Campaign, Draw, Questionnaire, Role, SampledSite, Site, User
 from tests.conftest import csrf_token_from
 
 
@@ -24,6 +24,7 @@ def _counts() -> dict[str, object]:
             ).all()
         ),
         "draws": db.session.scalar(select(func.count(Draw.id))),
+        "questionnaires": db.session.scalar(select(func.count(Questionnaire.id))),
         "sampled": db.session.scalar(select(func.count(SampledSite.id))),
         "prns": dict(db.session.execute(select(Site.code, Site.permanent_random_number)).all()),
     }
@@ -49,6 +50,7 @@ def test_demo_builds_once_and_is_safe_to_rebuild(app: Flask) -> None:
     assert 640 <= first["sites"][2026] <= 660  # type: ignore[index]
     assert first["sites"][2025] < first["sites"][2026]  # type: ignore[index]
     assert first["draws"] == 2
+    assert first["questionnaires"] == 6  # five Marianne channels and one Services Publics+
     assert ("coordination@demo.barometre.fr", "coordinator") in report.accounts
 
 
