@@ -177,9 +177,12 @@ def sample_draw_command(
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"Baromètre sur http://{host}:{port} (Ctrl+C pour arrêter)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside its own command line, on purpose.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @click.command("demo", help="Créer (ou mettre à jour) la campagne de démonstration et ses comptes.")

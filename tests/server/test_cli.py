@@ -70,3 +70,35 @@ def test_malformed_database_url_is_a_clear_cli_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Erreur de configuration : DATABASE_URL est mal formée" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_answers_on_its_port(tmp_path: Path) -> None:
+    """``barometre serve`` really serves (Flask silently ignores app.run() inside its CLI)."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "BAROMETRE_INSTANCE_PATH": str(tmp_path), "BAROMETRE_ENV": "testing",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as page:
+                    assert page.status == 200
+                    assert '<html lang="fr">' in page.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
