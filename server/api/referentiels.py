@@ -64,18 +64,13 @@ class ReferentielRefSchema(Schema):
     name = fields.String()
 
 
-def _code(item: Questionnaire | dict[str, Any]) -> str | None:
-    """The questionnaire's own code, kept in its document (the table has no column for it)."""
-    return item["code"] if isinstance(item, dict) else item.content.get("code")
-
-
 def _questionnaires_of(row: Referentiel) -> list[Questionnaire]:
     return sorted(row.questionnaires, key=lambda q: (q.channel, q.version, q.id))
 
 
 class QuestionnaireSummarySchema(Schema):
     id = fields.Integer()
-    code = fields.Function(_code)
+    code = fields.String()
     channel = fields.String()
     version = fields.Integer()
     title = fields.String()

@@ -35,9 +35,14 @@ class Referentiel(db.Model):  # type: ignore[name-defined,misc]
 
 class Questionnaire(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "questionnaires"
-    __table_args__ = (UniqueConstraint("referentiel_id", "channel", "version"),)
+    __table_args__ = (
+        UniqueConstraint("referentiel_id", "channel", "version"),
+        UniqueConstraint("code", "version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The questionnaire's own identity with ``version`` (e.g. ``marianne-visit``).
+    code: Mapped[str] = mapped_column(String(50))
     referentiel_id: Mapped[int] = mapped_column(ForeignKey("referentiels.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     version: Mapped[int]

@@ -191,15 +191,10 @@ def load_questionnaire_document(
 
 
 def _questionnaire_by_key(session: Session, code: str, version: int) -> Questionnaire | None:
-    """The stored questionnaire with this (code, version).
-
-    The code lives in the stored document (the table has no column for it), so candidates of
-    that version are filtered here; there are a handful per version.
-    """
-    for row in session.scalars(select(Questionnaire).where(Questionnaire.version == version)):
-        if row.content.get("code") == code:
-            return row
-    return None
+    """The stored questionnaire with this (code, version)."""
+    return session.scalar(
+        select(Questionnaire).where(Questionnaire.code == code, Questionnaire.version == version)
+    )
 
 
 def _store_questionnaire(
@@ -229,7 +224,7 @@ def _store_questionnaire(
                 {"document": ["version déjà prise pour ce référentiel et ce canal"]},
             )
         row = Questionnaire(
-            referentiel=referentiel, channel=model.channel, version=model.version,
+            referentiel=referentiel, code=model.code, channel=model.channel, version=model.version,
             title=model.title, content=copy.deepcopy(dict(model.document)),
             fingerprint=model.fingerprint,
         )

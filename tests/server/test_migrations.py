@@ -34,3 +34,26 @@ def test_downgrade_to_base_then_upgrade_again(app: Flask) -> None:
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []
+
+
+def test_questionnaire_code_is_copied_from_the_document_on_upgrade(app: Flask) -> None:
+    """0002 adds the code column and fills it for questionnaires stored before it existed."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    with app.app_context():
+        downgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO referentiels (id, code, version, name, content, fingerprint, "
+                "loaded_at) VALUES (1, 'marianne', 1, 'Marianne', '{}', 'f', CURRENT_TIMESTAMP)"
+            ))
+            connection.execute(text(
+                "INSERT INTO questionnaires (id, referentiel_id, channel, version, title, content,"
+                " fingerprint, loaded_at) VALUES (1, 1, 'visit', 1, 'Visite', "
+                "'{\"code\": \"marianne-visit\"}', 'g', CURRENT_TIMESTAMP)"
+            ))
+        upgrade()
+        with db.engine.connect() as connection:
+            code = connection.execute(text("SELECT code FROM questionnaires")).scalar_one()
+        assert code == "marianne-visit"
