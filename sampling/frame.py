@@ -34,6 +34,19 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 
 
+def check_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Refuse a file by its size alone, so a caller holding only a path need not read it."""
+    if size > max_bytes:
+
+        def megabytes(count: int) -> str:
+            return f"{count / 1_048_576:.1f}".replace(".", ",")
+
+        raise FrameTooLargeError(
+            f"Le fichier fait {megabytes(size)} Mo, au-delà de la limite de "
+            f"{megabytes(max_bytes)} Mo."
+        )
+
+
 def read_frame(
     data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> FrameReadResult:
@@ -42,11 +55,7 @@ def read_frame(
     The format comes from the content first (an XLSX is a ZIP archive), then the name: a file
     named .xlsx that is not a workbook is refused rather than misread as text.
     """
-    if len(data) > max_bytes:
-        raise FrameTooLargeError(
-            f"Le fichier fait {len(data) / 1_048_576:.1f} Mo, au-delà de la limite de "
-            f"{max_bytes / 1_048_576:.1f} Mo."
-        )
+    check_size(len(data), max_bytes)
     if not data:
         raise FrameFormatError("Le fichier est vide.")
     extension = os.path.splitext(filename)[1].lower()

@@ -88,15 +88,19 @@ def frame_group() -> None:
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Numéro de la campagne.")
 @with_appcontext
 def frame_import_command(file: Path, campaign_id: int) -> None:
+    from sampling.frame import FrameTooLargeError, check_size
     from server.services.campaigns import get_campaign
     from server.services.frame_import import import_frame
 
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     try:
+        check_size(file.stat().st_size, max_bytes)  # before reading a huge file into memory
         campaign = get_campaign(db.session, campaign_id)
         outcome = import_frame(
-            db.session, campaign, file.read_bytes(), file.name, actor=None,
-            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            db.session, campaign, file.read_bytes(), file.name, actor=None, max_bytes=max_bytes
         )
+    except FrameTooLargeError as error:
+        raise click.ClickException(str(error)) from None
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

@@ -207,3 +207,16 @@ def test_empty_file_field_without_a_name_is_a_clear_400(
     assert response.status_code in (400, 422)
     body = response.get_json()
     assert "file" in body["message"] or "file" in str(body["errors"])
+
+
+def test_cli_refuses_a_200_mb_file_by_its_size(
+    app: Flask, campaign_id: int, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "enorme.csv"
+    with path.open("wb") as handle:  # sparse: 200 MB on paper, nothing on disk
+        handle.truncate(200 * 1024 * 1024)
+    result = app.test_cli_runner().invoke(
+        args=["frame", "import", str(path), "--campaign", str(campaign_id)]
+    )
+    assert result.exit_code == 1
+    assert "Le fichier fait 200,0 Mo, au-delà de la limite de 20,0 Mo." in result.output
