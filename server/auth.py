@@ -37,6 +37,14 @@ def _load_user(user_id: str) -> User | None:
         return None
 
 
+def throttle_policy() -> accounts.ThrottlePolicy:
+    """The login throttle configured for this app (pages and API share it)."""
+    config = current_app.config
+    return accounts.ThrottlePolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"], base_seconds=config["LOGIN_LOCKOUT_SECONDS"]
+    )
+
+
 def api_user() -> User:
     """The user behind the request's bearer token (cached for the request), or 401."""
     if "api_user" in g:

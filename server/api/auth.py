@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from server.api.schemas import UserSchema
-from server.auth import api_roles, api_user
+from server.auth import api_roles, api_user, throttle_policy
 from server.extensions import db
 from server.services import accounts
 
@@ -35,16 +35,16 @@ class Token(MethodView):
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange an e-mail and password for a bearer token."""
-        config = current_app.config
-        policy = accounts.ThrottlePolicy(
-            max_failures=config["LOGIN_MAX_FAILURES"], base_seconds=config["LOGIN_LOCKOUT_SECONDS"]
-        )
         try:
-            user = accounts.authenticate(db.session, data["email"], data["password"], policy=policy)
+            user = accounts.authenticate(
+                db.session, data["email"], data["password"], policy=throttle_policy()
+            )
         finally:
             # Failed attempts are recorded too: that is what slows the next guess down.
             db.session.commit()
-        clear, token = accounts.issue_token(db.session, user, ttl=config["API_TOKEN_TTL"])
+        clear, token = accounts.issue_token(
+            db.session, user, ttl=current_app.config["API_TOKEN_TTL"]
+        )
         db.session.commit()
         return {"token": clear, "role": user.role.value, "expires_at": token.expires_at}
 

@@ -8,13 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from server.api.pagination import paginate
 from server.auth import api_roles, api_user
 from server.extensions import db
-from server.models import CHANNELS, InvestigatorProfile, Role, User
+from server.models import CHANNELS, Role, User
 from server.services import investigators
 
 blp = Blueprint(
@@ -55,13 +53,7 @@ class Investigators(MethodView):
     @api_roles(Role.COORDINATOR)
     def get(self, pagination_parameters: PaginationParameters) -> list[Any]:
         """List investigators with their profile."""
-        statement = (
-            select(User)
-            .join(InvestigatorProfile)
-            .options(joinedload(User.investigator_profile))
-            .order_by(User.name, User.id)
-        )
-        return paginate(statement, pagination_parameters)
+        return paginate(investigators.investigators_query(), pagination_parameters)
 
     @blp.arguments(InvestigatorCreateSchema)
     @blp.response(201, InvestigatorSchema)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from server.models import CHANNELS, InvestigatorProfile, Role, User
@@ -58,12 +58,15 @@ def create_investigator(
     return user
 
 
-def list_investigators(session: Session) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(InvestigatorProfile)
-            .options(joinedload(User.investigator_profile))
-            .order_by(User.name)
-        )
+def investigators_query() -> Select[tuple[User]]:
+    """Investigator accounts with their profile loaded, by name (paginated by the API)."""
+    return (
+        select(User)
+        .join(InvestigatorProfile)
+        .options(joinedload(User.investigator_profile))
+        .order_by(User.name, User.id)
     )
+
+
+def list_investigators(session: Session) -> list[User]:
+    return list(session.scalars(investigators_query()))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from server.auth import throttle_policy
 from server.extensions import db
 from server.services import accounts
 from server.services.errors import AuthenticationFailed, TooManyAttempts
@@ -34,12 +35,10 @@ def login() -> Response | tuple[str, int] | str:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
-    config = current_app.config
-    policy = accounts.ThrottlePolicy(
-        max_failures=config["LOGIN_MAX_FAILURES"], base_seconds=config["LOGIN_LOCKOUT_SECONDS"]
-    )
     try:
-        user = accounts.authenticate(db.session, form.email.data, form.password.data, policy=policy)
+        user = accounts.authenticate(
+            db.session, form.email.data, form.password.data, policy=throttle_policy()
+        )
     except TooManyAttempts as error:
         db.session.commit()
         form.form_errors.append(error.message)
