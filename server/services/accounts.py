@@ -57,12 +57,6 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
-    user.password_hash = generate_password_hash(password)
-
-
 @dataclass(frozen=True)
 class ThrottlePolicy:
     """After ``max_failures`` wrong passwords in a row the address is locked for
