@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 from survey_schemas.conditions import Condition
 
 Channel: TypeAlias = Literal["visit", "phone", "email", "letter", "website"]
-CHANNELS: tuple[Channel, ...] = ("visit", "phone", "email", "letter", "website")
+#: Derived from the Literal so the two can never disagree.
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 QuestionType: TypeAlias = Literal[
     "yes_no",
@@ -32,22 +33,7 @@ QuestionType: TypeAlias = Literal[
     "photo",
     "position",
 ]
-QUESTION_TYPES: tuple[QuestionType, ...] = (
-    "yes_no",
-    "yes_no_na",
-    "single_choice",
-    "multiple_choice",
-    "integer",
-    "decimal",
-    "duration_minutes",
-    "rings",
-    "date",
-    "time",
-    "datetime",
-    "text",
-    "photo",
-    "position",
-)
+QUESTION_TYPES: tuple[QuestionType, ...] = get_args(QuestionType)
 #: Types whose answer is a number, compared with numeric literals and scored by thresholds.
 NUMERIC_TYPES: frozenset[str] = frozenset({"integer", "decimal", "duration_minutes", "rings"})
 #: Types whose answer is one of a closed list of values, scored by points per value.

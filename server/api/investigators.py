@@ -12,8 +12,9 @@ from marshmallow import Schema, fields, validate
 from server.api.pagination import paginate
 from server.auth import api_roles, api_user
 from server.extensions import db
-from server.models import CHANNELS, Role, User
+from server.models import Role, User
 from server.services import investigators
+from survey_schemas import CHANNELS
 
 blp = Blueprint(
     "investigators_api", __name__, url_prefix="/api/v1/investigators", description="Enquêteurs"

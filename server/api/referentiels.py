@@ -25,9 +25,10 @@ import survey_schemas
 from server.api.pagination import paginate
 from server.auth import api_roles, api_user
 from server.extensions import db
-from server.models import CHANNEL_LABELS, CHANNELS, Questionnaire, Referentiel, Role
+from server.models import CHANNEL_LABELS, Questionnaire, Referentiel, Role
 from server.services import definitions, referentiels
 from server.services.referentiels import LoadOutcome
+from survey_schemas import CHANNELS
 from survey_schemas.scoring import possible_points
 
 blp = Blueprint(

@@ -10,9 +10,10 @@ random discipline as ``frame.py``: only ``random.Random.random()``, through ``De
 from typing import Final, TypedDict
 
 from server.demo.frame import OVERSEAS, DemoRandom, Department, Town, load_departments
+from survey_schemas import CHANNELS
 
-ALL_CHANNELS: Final = ("visit", "phone", "email", "letter", "website")
-REMOTE_CHANNELS: Final = ("phone", "email", "letter", "website")
+ALL_CHANNELS: Final = CHANNELS
+REMOTE_CHANNELS: Final = tuple(c for c in CHANNELS if c != "visit")
 DEMO_EMAIL_DOMAIN: Final = "demo.barometre.fr"
 
 

@@ -3,7 +3,7 @@
 from server.models.audit import AuditEvent
 from server.models.campaign import Campaign
 from server.models.fieldwork import Mission, MissionStatus, Wave, WaveStatus
-from server.models.investigator import CHANNEL_LABELS, CHANNELS, InvestigatorProfile
+from server.models.investigator import CHANNEL_LABELS, InvestigatorProfile
 from server.models.referentiel import Questionnaire, Referentiel
 from server.models.report import Photo, Report, ReportStatus, Review, ReviewDecision
 from server.models.sample import Draw, SampledSite
@@ -11,7 +11,6 @@ from server.models.site import Site
 from server.models.user import ROLE_LABELS, ApiToken, LoginThrottle, Role, User
 
 __all__ = [
-    "CHANNELS",
     "CHANNEL_LABELS",
     "ROLE_LABELS",
     "ApiToken",

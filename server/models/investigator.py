@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import db
 from server.models.user import User
 
-CHANNELS = ("visit", "phone", "email", "letter", "website")
-
 CHANNEL_LABELS = {
     "visit": "Visite",
     "phone": "Appel",
@@ -32,7 +30,7 @@ class InvestigatorProfile(db.Model):  # type: ignore[name-defined,misc]
     home_longitude: Mapped[float]
     #: Maximum number of tests per wave.
     capacity: Mapped[int]
-    #: Channels this person may run, a subset of CHANNELS.
+    #: Channels this person may run, a subset of ``survey_schemas.CHANNELS``.
     channels: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
-from server.models import CHANNELS, InvestigatorProfile, Role, User
+from server.models import InvestigatorProfile, Role, User
 from server.services import accounts, audit
 from server.services.errors import Invalid
+from survey_schemas import CHANNELS
 
 
 def create_investigator(
