@@ -131,7 +131,10 @@ def preview_allocation(
 ) -> AllocationPreview:
     """The allocation table the draw would use, without drawing anything."""
     _check_request(request)
-    units = _units(_frame(session, campaign), request)
+    return _allocation(_units(_frame(session, campaign), request), request)
+
+
+def _allocation(units: Sequence[FrameUnit], request: DrawRequest) -> AllocationPreview:
     population = dict(Counter(unit.stratum for unit in units))
     try:
         allocation = sampling.allocate(
@@ -195,9 +198,11 @@ def draw_sample(
             "« confirm »: true pour le remplacer ; l’ancien sera conservé comme remplacé.",
             {"confirm": ["Confirmation nécessaire pour remplacer le tirage actuel."]},
         )
-    preview = preview_allocation(session, campaign, request)
-    allocation = {row.stratum: row.sample for row in preview.rows}
+    _check_request(request)
     sites = {site.code: site for site in _frame(session, campaign)}
+    units = _units(list(sites.values()), request)
+    preview = _allocation(units, request)
+    allocation = {row.stratum: row.sample for row in preview.rows}
     previous = (
         _previous_codes(session, request.previous_draw) if request.previous_draw else None
     )
@@ -205,7 +210,7 @@ def draw_sample(
         progress(f"Tirage de {request.size} sites dans {len(allocation)} strates…")
     try:
         result = sampling.draw_sample(
-            _units(list(sites.values()), request), allocation, method=request.draw,  # type: ignore[arg-type]
+            units, allocation, method=request.draw,  # type: ignore[arg-type]
             seed=request.seed, previous=previous, overlap=request.overlap,
         )
     except ValueError as error:
