@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from server.api.pagination import paginate
 from server.auth import api_roles, api_user
@@ -44,8 +43,7 @@ class Campaigns(MethodView):
     @api_roles(*READERS)
     def get(self, pagination_parameters: PaginationParameters) -> list[Any]:
         """List campaigns, most recent year first."""
-        statement = select(Campaign).order_by(Campaign.year.desc(), Campaign.id)
-        return paginate(statement, pagination_parameters)
+        return paginate(campaigns.campaigns_query(), pagination_parameters)
 
     @blp.arguments(CampaignCreateSchema)
     @blp.response(201, CampaignSchema)

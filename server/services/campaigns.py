@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from server.models import Campaign, Site, User
@@ -47,8 +47,13 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
+def campaigns_query() -> Select[tuple[Campaign]]:
+    """Campaigns, most recent year first (paginated by the API, listed by the pages)."""
+    return select(Campaign).order_by(Campaign.year.desc(), Campaign.id)
+
+
 def list_campaigns(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id)))
+    return list(session.scalars(campaigns_query()))
 
 
 @dataclass(frozen=True)
