@@ -49,10 +49,12 @@ def main() -> None:
         path = Path(folder) / "frame.csv"
         bench.write_frame(path)
         data = path.read_bytes()
-        app = create_app({
-            "ENV_PROFILE": "testing",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-        })
+        app = create_app(
+            {
+                "ENV_PROFILE": "testing",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+            }
+        )
         with app.app_context():
             from flask_migrate import upgrade
 
@@ -63,15 +65,30 @@ def main() -> None:
 
             start = time.perf_counter()
             rows = read_frame(data, path.name, max_bytes=len(data) + 1).sites
-            db.session.execute(insert(Site), [
-                {"campaign_id": campaign.id, "code": r.site_id, "name": r.name,
-                 "network": r.network, "region": r.region, "department": r.department,
-                 "city": r.city, "postcode": r.postcode, "address": r.address,
-                 "latitude": r.latitude, "longitude": r.longitude, "size": r.size,
-                 "email": r.email, "phone": r.phone, "extra": r.extra,
-                 "permanent_random_number": 0.5}
-                for r in rows
-            ])
+            db.session.execute(
+                insert(Site),
+                [
+                    {
+                        "campaign_id": campaign.id,
+                        "code": r.site_id,
+                        "name": r.name,
+                        "network": r.network,
+                        "region": r.region,
+                        "department": r.department,
+                        "city": r.city,
+                        "postcode": r.postcode,
+                        "address": r.address,
+                        "latitude": r.latitude,
+                        "longitude": r.longitude,
+                        "size": r.size,
+                        "email": r.email,
+                        "phone": r.phone,
+                        "extra": r.extra,
+                        "permanent_random_number": 0.5,
+                    }
+                    for r in rows
+                ],
+            )
             db.session.commit()
             baseline = time.perf_counter() - start
             db.session.execute(delete(Site))
@@ -88,9 +105,11 @@ def main() -> None:
     print(f"{'step':<34}{'seconds':>9}  notes")
     print(f"{'bare parse + Core insert':<34}{baseline:>9.2f}  {sites} sites (baseline)")
     for label, (seconds, outcome) in timings.items():
-        print(f"{'import_frame ' + label:<34}{seconds:>9.2f}  "
-              f"{outcome.imported} added, {outcome.updated} updated; "
-              f"ratio to baseline = {seconds / baseline:.1f}")
+        print(
+            f"{'import_frame ' + label:<34}{seconds:>9.2f}  "
+            f"{outcome.imported} added, {outcome.updated} updated; "
+            f"ratio to baseline = {seconds / baseline:.1f}"
+        )
 
 
 if __name__ == "__main__":

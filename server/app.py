@@ -28,9 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(config or {})
     instance_path = os.environ.get("BAROMETRE_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    app.config.update(
-        load_config(Path(app.instance_path), profile=overrides.get("ENV_PROFILE"))
-    )
+    app.config.update(load_config(Path(app.instance_path), profile=overrides.get("ENV_PROFILE")))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -59,11 +59,15 @@ def users_group() -> None:
     pass
 
 
-@users_group.command("create", help="Créer un compte ; le mot de passe est demandé (ou lu sur "
-                     "l’entrée standard), jamais passé en argument.")
+@users_group.command(
+    "create",
+    help="Créer un compte ; le mot de passe est demandé (ou lu sur "
+    "l’entrée standard), jamais passé en argument.",
+)
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
-              help="Rôle du compte.")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), required=True, help="Rôle du compte."
+)
 @click.option("--name", default="", help="Nom affiché (par défaut : l’adresse).")
 @with_appcontext
 def create_user_command(email: str, role: str, name: str) -> None:
@@ -120,41 +124,85 @@ def sample_group() -> None:
 @sample_group.command("draw", help="Tirer l’échantillon stratifié d’une campagne.")
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Numéro de la campagne.")
 @click.option("--size", type=click.IntRange(min=1), default=600, show_default=True)
-@click.option("--strata", default="network,region", show_default=True,
-              help="Colonnes de stratification, séparées par des virgules.")
-@click.option("--allocation", type=click.Choice(["proportional", "neyman", "equal"]),
-              default="proportional", show_default=True)
-@click.option("--minimum", type=click.IntRange(min=0), default=2, show_default=True,
-              help="Sites au moins par strate.")
-@click.option("--seed", type=int, required=True, help="Graine : le même tirage se refait à "
-              "l’identique avec les mêmes paramètres.")
-@click.option("--draw", "method", type=click.Choice(["srs", "systematic", "pps"]),
-              default="srs", show_default=True)
+@click.option(
+    "--strata",
+    default="network,region",
+    show_default=True,
+    help="Colonnes de stratification, séparées par des virgules.",
+)
+@click.option(
+    "--allocation",
+    type=click.Choice(["proportional", "neyman", "equal"]),
+    default="proportional",
+    show_default=True,
+)
+@click.option(
+    "--minimum",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Sites au moins par strate.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    required=True,
+    help="Graine : le même tirage se refait à l’identique avec les mêmes paramètres.",
+)
+@click.option(
+    "--draw",
+    "method",
+    type=click.Choice(["srs", "systematic", "pps"]),
+    default="srs",
+    show_default=True,
+)
 @click.option("--order-by", default=None, help="Colonne d’ordre du tirage systématique ou PPS.")
-@click.option("--overlap", type=click.FloatRange(0, 1), default=None,
-              help="Part de l’échantillon précédent à conserver (rotation), ex. 0.5.")
+@click.option(
+    "--overlap",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Part de l’échantillon précédent à conserver (rotation), ex. 0.5.",
+)
 @click.option("--previous-draw", type=int, default=None, help="Tirage de l’année précédente.")
 @click.option("--yes", "confirm", is_flag=True, help="Remplacer le tirage actuel s’il existe.")
 @with_appcontext
 def sample_draw_command(
-    campaign_id: int, size: int, strata: str, allocation: str, minimum: int, seed: int,
-    method: str, order_by: str | None, overlap: float | None, previous_draw: int | None,
+    campaign_id: int,
+    size: int,
+    strata: str,
+    allocation: str,
+    minimum: int,
+    seed: int,
+    method: str,
+    order_by: str | None,
+    overlap: float | None,
+    previous_draw: int | None,
     confirm: bool,
 ) -> None:
     from server.services import sample_draws
     from server.services.campaigns import get_campaign
 
     request = sample_draws.DrawRequest(
-        size=size, strata=tuple(c.strip() for c in strata.split(",") if c.strip()),
-        allocation=allocation, minimum=minimum, seed=seed, draw=method, order_by=order_by,
-        overlap=overlap, previous_draw=previous_draw,
+        size=size,
+        strata=tuple(c.strip() for c in strata.split(",") if c.strip()),
+        allocation=allocation,
+        minimum=minimum,
+        seed=seed,
+        draw=method,
+        order_by=order_by,
+        overlap=overlap,
+        previous_draw=previous_draw,
     )
     with click.progressbar(length=3, label="Tirage", file=sys.stderr) as bar:
         try:
             campaign = get_campaign(db.session, campaign_id)
             bar.update(1)
             draw = sample_draws.draw_sample(
-                db.session, campaign, request, actor=None, confirm=confirm,
+                db.session,
+                campaign,
+                request,
+                actor=None,
+                confirm=confirm,
                 progress=lambda _message: bar.update(1),
             )
         except sample_draws.ConfirmationRequired:
@@ -171,12 +219,17 @@ def sample_draw_command(
     )
     overlap_total = sample_draws.overlap_summary(draw)
     if overlap_total:
-        click.echo(f"Recouvrement avec le tirage {previous_draw} : {overlap_total[0]} sites "
-                   f"conservés (visé : {overlap_total[1]}).")
+        click.echo(
+            f"Recouvrement avec le tirage {previous_draw} : {overlap_total[0]} sites "
+            f"conservés (visé : {overlap_total[1]})."
+        )
 
 
-@click.command("serve", help="Servir l’application (serveur de développement ; en production, "
-               "utilisez gunicorn : voir le README).")
+@click.command(
+    "serve",
+    help="Servir l’application (serveur de développement ; en production, "
+    "utilisez gunicorn : voir le README).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
@@ -223,12 +276,16 @@ def _summary(model: object) -> str:
     import survey_schemas
 
     if isinstance(model, survey_schemas.Referentiel):
-        return (f"Référentiel {model.code} v{model.version} valide : "
-                f"{len(model.engagements)} engagements ({model.name}).")
+        return (
+            f"Référentiel {model.code} v{model.version} valide : "
+            f"{len(model.engagements)} engagements ({model.name})."
+        )
     assert isinstance(model, survey_schemas.Questionnaire)
     code, version = model.referentiel
-    return (f"Questionnaire {model.code} v{model.version} valide : canal {model.channel}, "
-            f"{len(model.questions)} questions, référentiel {code} v{version}.")
+    return (
+        f"Questionnaire {model.code} v{model.version} valide : canal {model.channel}, "
+        f"{len(model.questions)} questions, référentiel {code} v{version}."
+    )
 
 
 def _refused(error: ServiceError) -> NoReturn:
@@ -245,10 +302,13 @@ def _refused(error: ServiceError) -> NoReturn:
     "code 0 et un résumé s’il est valide, code 1 et chaque erreur sinon.",
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--referentiel", "referentiel_file",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Fichier du référentiel visé par le questionnaire (par défaut : celui livré "
-              "avec l’application).")
+@click.option(
+    "--referentiel",
+    "referentiel_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Fichier du référentiel visé par le questionnaire (par défaut : celui livré "
+    "avec l’application).",
+)
 def referentiels_validate_command(file: Path, referentiel_file: Path | None) -> None:
     from server.services.definitions import check_document
 
@@ -304,7 +364,12 @@ def referentiels_load_shipped_command() -> None:
 
 def register(app: Flask) -> None:
     for command in (
-        users_group, frame_group, sample_group, referentiels_group, serve_command, demo_command
+        users_group,
+        frame_group,
+        sample_group,
+        referentiels_group,
+        serve_command,
+        demo_command,
     ):
         app.cli.add_command(command)
 

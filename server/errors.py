@@ -51,11 +51,15 @@ def error_response(
     status: int, message: str, *, code: str | None = None, errors: dict[str, Any] | None = None
 ) -> tuple[Response | str, int]:
     if wants_json():
-        body = {"code": code or CODES.get(status, "error"), "message": message,
-                "errors": errors or {}}
+        body = {
+            "code": code or CODES.get(status, "error"),
+            "message": message,
+            "errors": errors or {},
+        }
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message,
-                           errors=errors or {}), status
+    return render_template(
+        "errors/error.html", status=status, message=message, errors=errors or {}
+    ), status
 
 
 def _http_message(error: HTTPException, max_upload: int) -> str:
@@ -92,8 +96,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError) -> tuple[Response | str, int]:
-        response = error_response(error.status, error.message, code=error.code,
-                                  errors=error.errors)
+        response = error_response(error.status, error.message, code=error.code, errors=error.errors)
         if isinstance(error, TooManyAttempts) and wants_json():
             response[0].headers["Retry-After"] = str(error.retry_after)  # type: ignore[union-attr]
         return response

@@ -142,9 +142,7 @@ def csrf_token_from(html: str) -> str:
 
 
 @pytest.fixture
-def login_as(
-    app: Flask, make_user: Callable[..., User]
-) -> Callable[..., tuple[FlaskClient, User]]:
+def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., tuple[FlaskClient, User]]:
     """A test client signed in through the real login form as a new ``role`` account."""
 
     def login(role: Role | str = Role.COORDINATOR, **overrides: Any) -> tuple[FlaskClient, User]:

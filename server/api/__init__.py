@@ -14,7 +14,12 @@ def register(app: Flask, api: Api) -> None:
     from server.api import auth, campaigns, investigators, referentiels, samples, sites
 
     for blueprint in (
-        auth.blp, campaigns.blp, investigators.blp, sites.blp, samples.blp, referentiels.blp
+        auth.blp,
+        campaigns.blp,
+        investigators.blp,
+        sites.blp,
+        samples.blp,
+        referentiels.blp,
     ):
         # The API authenticates with bearer tokens, never with the session cookie, so a forged
         # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.

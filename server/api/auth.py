@@ -57,7 +57,6 @@ class Token(MethodView):
         db.session.commit()
 
 
-
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, UserSchema)

@@ -32,7 +32,9 @@ from survey_schemas import CHANNELS
 from survey_schemas.scoring import possible_points
 
 blp = Blueprint(
-    "referentiels_api", __name__, url_prefix="/api/v1",
+    "referentiels_api",
+    __name__,
+    url_prefix="/api/v1",
     description="Référentiels et questionnaires",
 )
 
@@ -44,8 +46,10 @@ _DOCUMENT_BODY = {
     "content": {
         "application/json": {"schema": {"type": "object"}},
         "multipart/form-data": {
-            "schema": {"type": "object", "properties": {
-                "file": {"type": "string", "format": "binary"}}},
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            },
         },
     },
 }
@@ -86,14 +90,10 @@ class ReferentielSchema(Schema):
     name = fields.String()
     version = fields.Integer()
     description = fields.Function(lambda row: row.content.get("description", ""))
-    required_level = fields.Function(
-        lambda row: definitions.referentiel_model(row).required_level
-    )
+    required_level = fields.Function(lambda row: definitions.referentiel_model(row).required_level)
     excellence = fields.Function(lambda row: definitions.referentiel_model(row).excellence)
     engagements = fields.Function(
-        lambda row: EngagementSchema(many=True).dump(
-            definitions.referentiel_model(row).engagements
-        )
+        lambda row: EngagementSchema(many=True).dump(definitions.referentiel_model(row).engagements)
     )
     questionnaires = fields.Function(
         lambda row: QuestionnaireSummarySchema(many=True, exclude=("referentiel",)).dump(
@@ -145,11 +145,18 @@ class QuestionnaireFilterSchema(Schema):
 def _question(question: survey_schemas.Question, item: dict[str, Any]) -> dict[str, Any]:
     constraints = {k: v for k, v in asdict(question.constraints).items() if v not in (None, False)}
     return {
-        "id": question.id, "type": question.type, "label": question.label,
-        "help": question.help, "section": question.section, "required": question.required,
-        "choices": definitions.answer_choices(question), "engagement": question.engagement,
-        "visible_if": question.visible_if_source, "constraints": constraints,
-        "scoring": item.get("scoring"), "points": possible_points(question),
+        "id": question.id,
+        "type": question.type,
+        "label": question.label,
+        "help": question.help,
+        "section": question.section,
+        "required": question.required,
+        "choices": definitions.answer_choices(question),
+        "engagement": question.engagement,
+        "visible_if": question.visible_if_source,
+        "constraints": constraints,
+        "scoring": item.get("scoring"),
+        "points": possible_points(question),
     }
 
 
@@ -158,11 +165,16 @@ def _questionnaire(row: Questionnaire) -> dict[str, Any]:
     model = definitions.questionnaire_model(row)
     items = {item["id"]: item for item in model.document["questions"]}
     return {
-        "id": row.id, "code": model.code, "channel": row.channel, "version": row.version,
+        "id": row.id,
+        "code": model.code,
+        "channel": row.channel,
+        "version": row.version,
         "title": row.title,
-        "referentiel": row.referentiel, "fingerprint": row.fingerprint,
+        "referentiel": row.referentiel,
+        "fingerprint": row.fingerprint,
         "loaded_at": row.loaded_at,
-        "description": model.description, "sections": model.sections,
+        "description": model.description,
+        "sections": model.sections,
         "questions": [_question(q, items[q.id]) for q in model.questions],
     }
 
@@ -231,8 +243,9 @@ class Questionnaires(MethodView):
 
     @blp.doc(requestBody=_DOCUMENT_BODY)
     @blp.response(201, QuestionnaireSchema, description="Nouvelle version enregistrée.")
-    @blp.alt_response(200, schema=QuestionnaireSchema,
-                      description="Version identique déjà chargée.")
+    @blp.alt_response(
+        200, schema=QuestionnaireSchema, description="Version identique déjà chargée."
+    )
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @api_roles(Role.ADMIN)
@@ -265,16 +278,22 @@ def xlsform_filename(row: Questionnaire) -> str:
 
 @blp.route("/questionnaires/<int:questionnaire_id>/xlsform")
 class QuestionnaireXlsform(MethodView):
-    @blp.doc(responses={"200": {
-        "description": "Classeur XLSForm (ODK, KoboToolbox)",
-        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-    }})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Classeur XLSForm (ODK, KoboToolbox)",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    )
     @api_roles(*READERS)
     def get(self, questionnaire_id: int) -> Response:
         """The questionnaire as an XLSForm workbook, for partners' own survey tools."""
         row = referentiels.get_questionnaire(db.session, questionnaire_id)
         workbook = survey_schemas.build_xlsform(definitions.questionnaire_model(row))
         return send_file(
-            io.BytesIO(workbook), mimetype=XLSX, as_attachment=True,
+            io.BytesIO(workbook),
+            mimetype=XLSX,
+            as_attachment=True,
             download_name=xlsform_filename(row),
         )

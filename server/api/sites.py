@@ -78,7 +78,11 @@ class FrameImport(MethodView):
         if not data and not upload.filename:
             abort(400, message="Aucun fichier reçu dans le champ « file ».")
         outcome = import_frame(
-            db.session, campaign, data, upload.filename or "frame.csv", actor=api_user(),
+            db.session,
+            campaign,
+            data,
+            upload.filename or "frame.csv",
+            actor=api_user(),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         )
         db.session.commit()

@@ -58,7 +58,9 @@ def _ensure_people(session: Session, seed: int, report: DemoReport) -> User:
         email = cast(str, person["email"])
         if session.scalar(select(User.id).where(User.email == email)) is None:
             investigators.create_investigator(
-                session, password=DEMO_PASSWORD, actor=staff[Role.COORDINATOR],
+                session,
+                password=DEMO_PASSWORD,
+                actor=staff[Role.COORDINATOR],
                 **cast(dict[str, Any], person),
             )
         report.accounts.append((email, Role.INVESTIGATOR.value))
@@ -69,25 +71,36 @@ def _ensure_campaign(session: Session, year: int, coordinator: User) -> Campaign
     campaign = session.scalar(select(Campaign).where(Campaign.year == year).order_by(Campaign.id))
     if campaign is None:
         campaign = create_campaign(
-            session, name=f"Baromètre {year}", year=year, referentiel_code="marianne",
-            referentiel_version=1, actor=coordinator,
+            session,
+            name=f"Baromètre {year}",
+            year=year,
+            referentiel_code="marianne",
+            referentiel_version=1,
+            actor=coordinator,
         )
     return campaign
 
 
-def _import(session: Session, campaign: Campaign, rows: list[dict[str, str]], seed: int,
-            coordinator: User) -> None:
+def _import(
+    session: Session, campaign: Campaign, rows: list[dict[str, str]], seed: int, coordinator: User
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"base-sondage-{campaign.year}.csv"
         write_frame_csv(rows, path, french_excel=True)
         import_frame(
-            session, campaign, path.read_bytes(), path.name, actor=coordinator,
-            max_bytes=50 * 1024 * 1024, prn_seed=seed,
+            session,
+            campaign,
+            path.read_bytes(),
+            path.name,
+            actor=coordinator,
+            max_bytes=50 * 1024 * 1024,
+            prn_seed=seed,
         )
 
 
-def _ensure_draw(session: Session, campaign: Campaign, request: sample_draws.DrawRequest,
-                 coordinator: User) -> None:
+def _ensure_draw(
+    session: Session, campaign: Campaign, request: sample_draws.DrawRequest, coordinator: User
+) -> None:
     current = sample_draws.current_draw(session, campaign)
     if current is not None and current.parameters == request.parameters():
         return

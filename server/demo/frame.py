@@ -24,20 +24,42 @@ from typing import Any, Final, TypeVar
 T = TypeVar("T")
 
 FRAME_COLUMNS: Final = (
-    "code_site", "nom", "reseau", "region", "departement", "commune", "code_postal", "adresse",
-    "latitude", "longitude", "frequentation", "courriel", "telephone", "horaires",
+    "code_site",
+    "nom",
+    "reseau",
+    "region",
+    "departement",
+    "commune",
+    "code_postal",
+    "adresse",
+    "latitude",
+    "longitude",
+    "frequentation",
+    "courriel",
+    "telephone",
+    "horaires",
 )
 NETWORKS: Final = (
-    "Préfecture", "Sous-préfecture", "Service des impôts des particuliers", "Tribunal judiciaire",
-    "DSDEN / Rectorat", "Bibliothèque universitaire", "France services",
+    "Préfecture",
+    "Sous-préfecture",
+    "Service des impôts des particuliers",
+    "Tribunal judiciaire",
+    "DSDEN / Rectorat",
+    "Bibliothèque universitaire",
+    "France services",
 )
 PREFECTURE, SOUS_PREFECTURE, SIP, TRIBUNAL, EDUCATION, BU, FRANCE_SERVICES = NETWORKS
 
 # How many sites of each kind are drawn (préfectures: all 101). Total 650, inside the barometer's
 # historical ~600 and the 640–660 the demo aims for; ratios follow the brief, scaled down.
 SITE_COUNTS: Final[Mapping[str, int]] = {
-    "sous_prefectures": 157, "sip": 105, "tribunaux": 70, "dsden": 61, "rectorats": 10,
-    "bu": 40, "france_services": 106,
+    "sous_prefectures": 157,
+    "sip": 105,
+    "tribunaux": 70,
+    "dsden": 61,
+    "rectorats": 10,
+    "bu": 40,
+    "france_services": 106,
 }
 MISSING_SIZE_RATE: Final = 0.03  # share of sites whose yearly visitors are unknown
 OVERSEAS: Final = ("971", "972", "973", "974", "976")
@@ -132,8 +154,10 @@ def load_departments(geography: Mapping[str, Any] | None = None) -> list[Departm
     document = load_geography() if geography is None else geography
     places = ("sous_prefectures", "small_towns")
     return [
-        Department(**{**d, "prefecture": _town(d["prefecture"])}
-                   | {key: tuple(map(_town, d[key])) for key in places})
+        Department(
+            **{**d, "prefecture": _town(d["prefecture"])}
+            | {key: tuple(map(_town, d[key])) for key in places}
+        )
         for d in document["departments"]
     ]
 
@@ -157,10 +181,21 @@ def de_town(name: str) -> str:
 
 
 _GENERIC_STREETS: Final = (
-    "rue de la République", "place du Général de Gaulle", "avenue Jean Jaurès",
-    "boulevard Victor Hugo", "rue Pasteur", "rue Gambetta", "place de l’Hôtel de Ville",
-    "rue du Maréchal Foch", "avenue de la Libération", "rue Carnot", "rue Nationale",
-    "rue Jean Moulin", "avenue du 8 Mai 1945", "rue Victor Schœlcher", "cours Émile Zola",
+    "rue de la République",
+    "place du Général de Gaulle",
+    "avenue Jean Jaurès",
+    "boulevard Victor Hugo",
+    "rue Pasteur",
+    "rue Gambetta",
+    "place de l’Hôtel de Ville",
+    "rue du Maréchal Foch",
+    "avenue de la Libération",
+    "rue Carnot",
+    "rue Nationale",
+    "rue Jean Moulin",
+    "avenue du 8 Mai 1945",
+    "rue Victor Schœlcher",
+    "cours Émile Zola",
 )
 _STREETS: Final[Mapping[str, tuple[str, ...]]] = {
     SOUS_PREFECTURE: ("rue de la Sous-Préfecture", "place de la Sous-Préfecture"),
@@ -191,10 +226,19 @@ _PHONE_BY_DEPT: Final = {
     **{"971": "0590", "972": "0596", "973": "0594", "974": "0262", "976": "0269"},
 }
 _PHONE_ZONE: Final = {
-    "Île-de-France": "01", "Bretagne": "02", "Normandie": "02", "Pays de la Loire": "02",
-    "Centre-Val de Loire": "02", "Hauts-de-France": "03", "Grand Est": "03",
-    "Bourgogne-Franche-Comté": "03", "Auvergne-Rhône-Alpes": "04", "Corse": "04",
-    "Provence-Alpes-Côte d’Azur": "04", "Nouvelle-Aquitaine": "05", "Occitanie": "05",
+    "Île-de-France": "01",
+    "Bretagne": "02",
+    "Normandie": "02",
+    "Pays de la Loire": "02",
+    "Centre-Val de Loire": "02",
+    "Hauts-de-France": "03",
+    "Grand Est": "03",
+    "Bourgogne-Franche-Comté": "03",
+    "Auvergne-Rhône-Alpes": "04",
+    "Corse": "04",
+    "Provence-Alpes-Côte d’Azur": "04",
+    "Nouvelle-Aquitaine": "05",
+    "Occitanie": "05",
 }
 
 
@@ -222,8 +266,17 @@ class _FrameBuilder:
         self.rows: list[dict[str, str]] = []
         self._codes: set[str] = set()
 
-    def add(self, code: str, nom: str, network: str, dept: Department, town: Town,
-            courriel: str, size: tuple[int, int], address: str = "") -> None:
+    def add(
+        self,
+        code: str,
+        nom: str,
+        network: str,
+        dept: Department,
+        town: Town,
+        courriel: str,
+        size: tuple[int, int],
+        address: str = "",
+    ) -> None:
         rng = self.rng
         base, n = code.upper(), 2
         while code.upper() in self._codes:
@@ -234,18 +287,31 @@ class _FrameBuilder:
             address = f"{rng.randint(1, 60)} {rng.choice(streets)}"
         lat, lon = _jitter(rng, town.latitude, town.longitude)
         visitors = "" if rng.chance(MISSING_SIZE_RATE) else str(10 * round(rng.uniform(*size) / 10))
-        self.rows.append({
-            "code_site": code.upper(), "nom": nom, "reseau": network, "region": dept.region,
-            "departement": dept.code, "commune": town.name, "code_postal": town.postcode,
-            "adresse": address, "latitude": f"{lat:.5f}", "longitude": f"{lon:.5f}",
-            "frequentation": visitors, "courriel": courriel, "telephone": _phone(rng, dept),
-            "horaires": rng.choice(_HOURS[network].split("|")),
-        })
+        self.rows.append(
+            {
+                "code_site": code.upper(),
+                "nom": nom,
+                "reseau": network,
+                "region": dept.region,
+                "departement": dept.code,
+                "commune": town.name,
+                "code_postal": town.postcode,
+                "adresse": address,
+                "latitude": f"{lat:.5f}",
+                "longitude": f"{lon:.5f}",
+                "frequentation": visitors,
+                "courriel": courriel,
+                "telephone": _phone(rng, dept),
+                "horaires": rng.choice(_HOURS[network].split("|")),
+            }
+        )
 
 
 # Préfecture visitors by department population class: (population below, visitor range).
 _PREFECTURE_SIZES: Final = (
-    (250_000, (40_000, 80_000)), (600_000, (60_000, 120_000)), (1_200_000, (100_000, 180_000)),
+    (250_000, (40_000, 80_000)),
+    (600_000, (60_000, 120_000)),
+    (1_200_000, (100_000, 180_000)),
     (10**12, (160_000, 250_000)),
 )
 
@@ -260,16 +326,28 @@ def generate_demo_frame(seed: int = 2026) -> list[dict[str, str]]:
 
     for d in departments:
         nom = "Préfecture de police de Paris" if d.code == "75" else f"Préfecture {d.de_name}"
-        b.add(f"PREF-{d.code.zfill(3)}", nom, PREFECTURE, d, d.prefecture,
-              f"pref-accueil@{slug(d.name)}.gouv.fr",
-              next(size for limit, size in _PREFECTURE_SIZES if d.population < limit),
-              d.prefecture.address)
+        b.add(
+            f"PREF-{d.code.zfill(3)}",
+            nom,
+            PREFECTURE,
+            d,
+            d.prefecture,
+            f"pref-accueil@{slug(d.name)}.gouv.fr",
+            next(size for limit, size in _PREFECTURE_SIZES if d.population < limit),
+            d.prefecture.address,
+        )
 
     sub = [(d, t) for d in departments for t in d.sous_prefectures]
     for d, t in rng.sample(sub, SITE_COUNTS["sous_prefectures"]):
-        b.add(f"SPREF-{d.code.zfill(3)}-{slug(t.name)}", f"Sous-préfecture {de_town(t.name)}",
-              SOUS_PREFECTURE, d, t, f"sp-{slug(t.name)}@{slug(d.name)}.gouv.fr",
-              (5_000, 40_000))
+        b.add(
+            f"SPREF-{d.code.zfill(3)}-{slug(t.name)}",
+            f"Sous-préfecture {de_town(t.name)}",
+            SOUS_PREFECTURE,
+            d,
+            t,
+            f"sp-{slug(t.name)}@{slug(d.name)}.gouv.fr",
+            (5_000, 40_000),
+        )
 
     # SIPs: in every chef-lieu (several in big departments: "Lyon 1", "Lyon 2"…) and large towns.
     sips = [
@@ -280,49 +358,88 @@ def generate_demo_frame(seed: int = 2026) -> list[dict[str, str]]:
     ] + [(d, t, "", 1.0) for d, t in sub if t.large]
     for d, t, number, _ in rng.weighted_sample(sips, [s[3] for s in sips], SITE_COUNTS["sip"]):
         label = t.name + number
-        b.add(f"SIP-{d.code.zfill(3)}-{slug(label)}", f"{SIP} {de_town(label)}", SIP, d, t,
-              f"sip.{slug(label)}@dgfip.finances.gouv.fr", (10_000, 80_000))
+        b.add(
+            f"SIP-{d.code.zfill(3)}-{slug(label)}",
+            f"{SIP} {de_town(label)}",
+            SIP,
+            d,
+            t,
+            f"sip.{slug(label)}@dgfip.finances.gouv.fr",
+            (10_000, 80_000),
+        )
 
     courts = [(d, t) for d, t in [(d, d.prefecture) for d in departments] + sub if t.tribunal]
     court_weights = [2.0 if t is d.prefecture else 1.0 for d, t in courts]
     for d, t in rng.weighted_sample(courts, court_weights, SITE_COUNTS["tribunaux"]):
-        b.add(f"TJ-{d.code.zfill(3)}-{slug(t.name)}", f"{TRIBUNAL} {de_town(t.name)}", TRIBUNAL,
-              d, t, f"accueil.tj-{slug(t.name)}@justice.fr", (5_000, 60_000))
+        b.add(
+            f"TJ-{d.code.zfill(3)}-{slug(t.name)}",
+            f"{TRIBUNAL} {de_town(t.name)}",
+            TRIBUNAL,
+            d,
+            t,
+            f"accueil.tj-{slug(t.name)}@justice.fr",
+            (5_000, 60_000),
+        )
 
     academy_of = {code: a for a in geography["academies"] for code in a["departments"]}
     # Overseas departments and Paris are académies themselves: no separate DSDEN.
     dsden = [d for d in departments if d.code not in OVERSEAS and d.code != "75"]
     for d in rng.sample(dsden, SITE_COUNTS["dsden"]):
-        b.add(f"DSDEN-{d.code.zfill(3)}",
-              f"Direction des services départementaux de l’Éducation nationale {d.de_name}",
-              EDUCATION, d, d.prefecture,
-              f"ce.dsden{d.code.lower()}@ac-{academy_of[d.code]['slug']}.fr", (2_000, 15_000))
+        b.add(
+            f"DSDEN-{d.code.zfill(3)}",
+            f"Direction des services départementaux de l’Éducation nationale {d.de_name}",
+            EDUCATION,
+            d,
+            d.prefecture,
+            f"ce.dsden{d.code.lower()}@ac-{academy_of[d.code]['slug']}.fr",
+            (2_000, 15_000),
+        )
     for a in rng.sample(geography["academies"], SITE_COUNTS["rectorats"]):
         label = str(a["label"])
-        b.add(f"RECT-{slug(a['slug'])}", f"Rectorat de l’{label[0].lower()}{label[1:]}",
-              EDUCATION, by_code[a["seat"]["department"]], _town(a["seat"]),
-              f"ce.rectorat@ac-{a['slug']}.fr", (2_000, 15_000))
+        b.add(
+            f"RECT-{slug(a['slug'])}",
+            f"Rectorat de l’{label[0].lower()}{label[1:]}",
+            EDUCATION,
+            by_code[a["seat"]["department"]],
+            _town(a["seat"]),
+            f"ce.rectorat@ac-{a['slug']}.fr",
+            (2_000, 15_000),
+        )
 
     universities = [u for r in geography["regions"] for u in r["universities"]]
     for u in rng.sample(universities, SITE_COUNTS["bu"]):
         d, t = by_code[u["department"]], _town(u)
-        b.add(f"BU-{d.code.zfill(3)}-{slug(t.name)}", f"{BU} {de_town(t.name)} — {u['university']}",
-              BU, d, t, f"bu-{slug(t.name)}@{u['domain']}", (50_000, 600_000))
+        b.add(
+            f"BU-{d.code.zfill(3)}-{slug(t.name)}",
+            f"{BU} {de_town(t.name)} — {u['university']}",
+            BU,
+            d,
+            t,
+            f"bu-{slug(t.name)}@{u['domain']}",
+            (50_000, 600_000),
+        )
 
     places = [(d, t) for d in departments for t in d.small_towns] + sub
     place_weights = [1.0] * (len(places) - len(sub)) + [0.35] * len(sub)
     for d, t in rng.weighted_sample(places, place_weights, SITE_COUNTS["france_services"]):
-        b.add(f"FS-{d.code.zfill(3)}-{slug(t.name)}", f"{FRANCE_SERVICES} {t.name}",
-              FRANCE_SERVICES, d, t, f"fs.{slug(t.name)}@france-services.gouv.fr",
-              (1_000, 8_000))
+        b.add(
+            f"FS-{d.code.zfill(3)}-{slug(t.name)}",
+            f"{FRANCE_SERVICES} {t.name}",
+            FRANCE_SERVICES,
+            d,
+            t,
+            f"fs.{slug(t.name)}@france-services.gouv.fr",
+            (1_000, 8_000),
+        )
     return b.rows
 
 
 _DECIMAL_COLUMNS: Final = ("latitude", "longitude", "frequentation")
 
 
-def write_frame_csv(rows: Iterable[Mapping[str, str]], path: str | Path, *,
-                    french_excel: bool = False) -> None:
+def write_frame_csv(
+    rows: Iterable[Mapping[str, str]], path: str | Path, *, french_excel: bool = False
+) -> None:
     """Write rows under ``FRAME_COLUMNS`` (other keys are ignored).
 
     Default: UTF-8, ``,``. ``french_excel=True`` mimics a ministry's Excel export: Windows-1252,
@@ -336,6 +453,8 @@ def write_frame_csv(rows: Iterable[Mapping[str, str]], path: str | Path, *,
         for row in rows:
             values = [row.get(column, "") for column in FRAME_COLUMNS]
             if french_excel:
-                values = [v.replace(".", ",") if c in _DECIMAL_COLUMNS else v
-                          for c, v in zip(FRAME_COLUMNS, values, strict=True)]
+                values = [
+                    v.replace(".", ",") if c in _DECIMAL_COLUMNS else v
+                    for c, v in zip(FRAME_COLUMNS, values, strict=True)
+                ]
             writer.writerow(values)

@@ -30,21 +30,123 @@ DEMO_STAFF: Final[tuple[StaffMember, ...]] = (
 )
 
 _FIRST_NAMES: Final = (
-    "Camille", "Léa", "Hugo", "Mohamed", "Nadia", "Thomas", "Chloé", "Yasmine", "Julien", "Fatou",
-    "Kévin", "Inès", "Mathieu", "Sophie", "Karim", "Élodie", "Nicolas", "Amandine", "Mamadou",
-    "Aurélie", "Théo", "Manon", "Lucas", "Sarah", "Antoine", "Aïcha", "Jean-Pierre", "Marie-Laure",
-    "Loïc", "Maëlle", "Youssef", "Céline", "Guillaume", "Samia", "Pierre", "Hélène", "Olivier",
-    "Nathalie", "Rémi", "Marine", "Éric", "Isabelle", "Djibril", "Ophélie", "Linh", "Gaëlle",
-    "François", "Zoé", "Bastien", "Leïla", "Anaïs", "Sébastien", "Agnès", "Noémie", "Cédric",
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Mohamed",
+    "Nadia",
+    "Thomas",
+    "Chloé",
+    "Yasmine",
+    "Julien",
+    "Fatou",
+    "Kévin",
+    "Inès",
+    "Mathieu",
+    "Sophie",
+    "Karim",
+    "Élodie",
+    "Nicolas",
+    "Amandine",
+    "Mamadou",
+    "Aurélie",
+    "Théo",
+    "Manon",
+    "Lucas",
+    "Sarah",
+    "Antoine",
+    "Aïcha",
+    "Jean-Pierre",
+    "Marie-Laure",
+    "Loïc",
+    "Maëlle",
+    "Youssef",
+    "Céline",
+    "Guillaume",
+    "Samia",
+    "Pierre",
+    "Hélène",
+    "Olivier",
+    "Nathalie",
+    "Rémi",
+    "Marine",
+    "Éric",
+    "Isabelle",
+    "Djibril",
+    "Ophélie",
+    "Linh",
+    "Gaëlle",
+    "François",
+    "Zoé",
+    "Bastien",
+    "Leïla",
+    "Anaïs",
+    "Sébastien",
+    "Agnès",
+    "Noémie",
+    "Cédric",
 )
 _LAST_NAMES: Final = (
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet",
-    "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry",
-    "Perrin", "Morin", "Clément", "Gauthier", "Fontaine", "Chevalier", "Nguyen", "Diallo",
-    "Haddad", "Kerbrat", "Le Gall", "Etcheverry", "Santoni", "Schmitt", "Bouchard", "Traoré",
-    "Benhamou", "Ferreira", "Da Silva", "Lemoine", "Brunet", "Carpentier", "Ozturk", "Pham",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "Martinez",
+    "Legrand",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Perrin",
+    "Morin",
+    "Clément",
+    "Gauthier",
+    "Fontaine",
+    "Chevalier",
+    "Nguyen",
+    "Diallo",
+    "Haddad",
+    "Kerbrat",
+    "Le Gall",
+    "Etcheverry",
+    "Santoni",
+    "Schmitt",
+    "Bouchard",
+    "Traoré",
+    "Benhamou",
+    "Ferreira",
+    "Da Silva",
+    "Lemoine",
+    "Brunet",
+    "Carpentier",
+    "Ozturk",
+    "Pham",
 )
 # Overseas investigators live there: surnames common in those departments.
 _OVERSEAS_LAST_NAMES: Final = {
@@ -67,9 +169,7 @@ def _homes(
     Metropolitan regions get a share proportional to population, at least one each (largest
     remainder); inside a region, departments weigh their population and chefs-lieux count triple.
     """
-    by_pop = sorted(
-        (d for d in departments if d.code in OVERSEAS), key=lambda d: -d.population
-    )
+    by_pop = sorted((d for d in departments if d.code in OVERSEAS), key=lambda d: -d.population)
     overseas_count = min(len(by_pop), max(2, round(count * _OVERSEAS_SHARE)), count)
     homes = [(d, rng.choice([d.prefecture, *d.sous_prefectures])) for d in by_pop[:overseas_count]]
 
@@ -94,7 +194,8 @@ def _homes(
         ]
         # A department weighs its population whatever its number of towns; chef-lieu counts 3.
         weights = [
-            d.population * (3.0 if t is d.prefecture else 1.0)
+            d.population
+            * (3.0 if t is d.prefecture else 1.0)
             / (3 + len(d.sous_prefectures) + len(d.small_towns))
             for d, t in places
         ]
@@ -137,14 +238,16 @@ def generate_demo_investigators(seed: int = 2026, count: int = 40) -> list[dict[
     people: list[dict[str, object]] = []
     for number, i in enumerate(order, start=1):
         dept, town = homes[i]
-        people.append({
-            "email": f"enqueteur{number:0{width}d}@{DEMO_EMAIL_DOMAIN}",
-            "name": _unique_name(rng, taken, _OVERSEAS_LAST_NAMES.get(dept.code, _LAST_NAMES)),
-            "home_commune": town.name,
-            "home_latitude": town.latitude,
-            "home_longitude": town.longitude,
-            "capacity": rng.randint(15, 60),
-            "channels": list(REMOTE_CHANNELS if i in remote else ALL_CHANNELS),
-            "active": i not in inactive,
-        })
+        people.append(
+            {
+                "email": f"enqueteur{number:0{width}d}@{DEMO_EMAIL_DOMAIN}",
+                "name": _unique_name(rng, taken, _OVERSEAS_LAST_NAMES.get(dept.code, _LAST_NAMES)),
+                "home_commune": town.name,
+                "home_latitude": town.latitude,
+                "home_longitude": town.longitude,
+                "capacity": rng.randint(15, 60),
+                "channels": list(REMOTE_CHANNELS if i in remote else ALL_CHANNELS),
+                "active": i not in inactive,
+            }
+        )
     return people

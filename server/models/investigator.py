@@ -21,9 +21,7 @@ class InvestigatorProfile(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "investigator_profiles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     #: Investigators never test a site in their own home commune (they could be recognised).
     home_commune: Mapped[str] = mapped_column(String(200))
     home_latitude: Mapped[float]

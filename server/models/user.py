@@ -32,7 +32,6 @@ ROLE_LABELS = {
 }
 
 
-
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "users"
 

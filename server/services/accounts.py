@@ -48,7 +48,9 @@ def create_user(
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"Un compte existe déjà pour {email}.", {"email": ["Déjà utilisée."]})
     user = User(
-        email=email, name=name.strip() or email, password_hash=generate_password_hash(password),
+        email=email,
+        name=name.strip() or email,
+        password_hash=generate_password_hash(password),
         role=role,
     )
     session.add(user)

@@ -31,8 +31,11 @@ def create_campaign(
             f"Année invalide : {year} (entre {FIRST_YEAR} et 2100).", {"year": ["Hors bornes."]}
         )
     campaign = Campaign(
-        name=name, year=year, referentiel_code=referentiel_code.strip(),
-        referentiel_version=referentiel_version, created_by_id=actor.id if actor else None,
+        name=name,
+        year=year,
+        referentiel_code=referentiel_code.strip(),
+        referentiel_version=referentiel_version,
+        created_by_id=actor.id if actor else None,
     )
     session.add(campaign)
     session.flush()

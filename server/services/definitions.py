@@ -79,8 +79,12 @@ def document_kind(document: Mapping[str, Any]) -> str:
         return "questionnaire"
     if "engagements" in document:
         return "referentiel"
-    raise invalid(["document : ni référentiel (pas de « engagements ») "
-                    "ni questionnaire (pas de « questions »)"])
+    raise invalid(
+        [
+            "document : ni référentiel (pas de « engagements ») "
+            "ni questionnaire (pas de « questions »)"
+        ]
+    )
 
 
 # --- stored rows back to survey_schemas objects -------------------------------------------
@@ -135,8 +139,9 @@ def questionnaire_model(row: Questionnaire) -> survey_schemas.Questionnaire:
 def answer_choices(question: survey_schemas.Question) -> list[survey_schemas.Choice]:
     """The answers an investigator picks from, the fixed ones of yes/no questions included."""
     if question.type in ("yes_no", "yes_no_na"):
-        return [survey_schemas.Choice(value=v, label=YES_NO_LABELS[v])
-                for v in question.answer_values]
+        return [
+            survey_schemas.Choice(value=v, label=YES_NO_LABELS[v]) for v in question.answer_values
+        ]
     return list(question.choices)
 
 

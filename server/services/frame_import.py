@@ -133,13 +133,19 @@ def import_frame(
     # ORM bulk statements: one executemany each instead of a unit of work per site, which is
     # what keeps a frame of 100,000 sites within a few times a bare insert (benchmarks/).
     added = [
-        {**_attributes(row), "campaign_id": campaign.id, "code": row.site_id,
-         "permanent_random_number": prns[row.site_id]}
-        for row in result.sites if row.site_id not in current
+        {
+            **_attributes(row),
+            "campaign_id": campaign.id,
+            "code": row.site_id,
+            "permanent_random_number": prns[row.site_id],
+        }
+        for row in result.sites
+        if row.site_id not in current
     ]
     changed = [
         {**_attributes(row), "id": current[row.site_id]}
-        for row in result.sites if row.site_id in current
+        for row in result.sites
+        if row.site_id in current
     ]
     if added:
         session.execute(insert(Site), added)
@@ -148,7 +154,13 @@ def import_frame(
     outcome.imported, outcome.updated = len(added), len(changed)
     session.flush()
     audit.record(
-        session, "frame.import", actor=actor, entity=campaign, filename=filename,
-        imported=outcome.imported, updated=outcome.updated, rejected=len(outcome.rejected),
+        session,
+        "frame.import",
+        actor=actor,
+        entity=campaign,
+        filename=filename,
+        imported=outcome.imported,
+        updated=outcome.updated,
+        rejected=len(outcome.rejected),
     )
     return outcome

@@ -88,14 +88,23 @@ def _store_referentiel(
         outcome = LoadOutcome(_same_or_conflict(existing, model.fingerprint), created=False)
     else:
         row = Referentiel(
-            code=model.code, version=model.version, name=model.name,
-            content=copy.deepcopy(dict(model.document)), fingerprint=model.fingerprint,
+            code=model.code,
+            version=model.version,
+            name=model.name,
+            content=copy.deepcopy(dict(model.document)),
+            fingerprint=model.fingerprint,
         )
         _flush_new(session, row)
         outcome = LoadOutcome(row, created=True)
     audit.record(
-        session, "referentiel.load", actor=actor, entity=outcome.row, code=model.code,
-        version=model.version, fingerprint=model.fingerprint, created=outcome.created,
+        session,
+        "referentiel.load",
+        actor=actor,
+        entity=outcome.row,
+        code=model.code,
+        version=model.version,
+        fingerprint=model.fingerprint,
+        created=outcome.created,
         origin=origin,
     )
     return outcome
@@ -178,8 +187,12 @@ def load_questionnaire_document(
     wanted = _wanted_referentiel(document)
     stored = find_referentiel(session, *wanted) if wanted else None
     if wanted is not None and stored is None:
-        raise invalid([f"referentiel : {wanted[0]} v{wanted[1]} n’est pas chargé sur ce serveur "
-                        "(chargez d’abord le référentiel)"])
+        raise invalid(
+            [
+                f"referentiel : {wanted[0]} v{wanted[1]} n’est pas chargé sur ce serveur "
+                "(chargez d’abord le référentiel)"
+            ]
+        )
     try:
         if stored is None:  # a malformed reference: the JSON Schema check names the problem
             survey_schemas.load_questionnaire(document)
@@ -224,16 +237,28 @@ def _store_questionnaire(
                 {"document": ["version déjà prise pour ce référentiel et ce canal"]},
             )
         row = Questionnaire(
-            referentiel=referentiel, code=model.code, channel=model.channel, version=model.version,
-            title=model.title, content=copy.deepcopy(dict(model.document)),
+            referentiel=referentiel,
+            code=model.code,
+            channel=model.channel,
+            version=model.version,
+            title=model.title,
+            content=copy.deepcopy(dict(model.document)),
             fingerprint=model.fingerprint,
         )
         _flush_new(session, row)
         outcome = LoadOutcome(row, created=True)
     audit.record(
-        session, "questionnaire.load", actor=actor, entity=outcome.row, code=model.code,
-        version=model.version, channel=model.channel, fingerprint=model.fingerprint,
-        referentiel_id=referentiel.id, created=outcome.created, origin=origin,
+        session,
+        "questionnaire.load",
+        actor=actor,
+        entity=outcome.row,
+        code=model.code,
+        version=model.version,
+        channel=model.channel,
+        fingerprint=model.fingerprint,
+        referentiel_id=referentiel.id,
+        created=outcome.created,
+        origin=origin,
     )
     return outcome
 
@@ -255,8 +280,13 @@ def questionnaires_query(
         select(Questionnaire)
         .join(Questionnaire.referentiel)
         .options(joinedload(Questionnaire.referentiel))
-        .order_by(Referentiel.code, Referentiel.version, Questionnaire.channel,
-                  Questionnaire.version, Questionnaire.id)
+        .order_by(
+            Referentiel.code,
+            Referentiel.version,
+            Questionnaire.channel,
+            Questionnaire.version,
+            Questionnaire.id,
+        )
     )
     if channel is not None:
         statement = statement.where(Questionnaire.channel == channel)
@@ -308,8 +338,9 @@ def load_shipped(session: Session, *, actor: User | None) -> ShippedOutcome:
     return outcome
 
 
-def _count(outcome: ShippedOutcome, loaded: LoadOutcome[Any], kind: str,
-           key: tuple[str, int]) -> None:
+def _count(
+    outcome: ShippedOutcome, loaded: LoadOutcome[Any], kind: str, key: tuple[str, int]
+) -> None:
     if loaded.created:
         outcome.created.append(f"{kind} {key[0]} v{key[1]}")
     else:

@@ -138,7 +138,10 @@ def _allocation(units: Sequence[FrameUnit], request: DrawRequest) -> AllocationP
     population = dict(Counter(unit.stratum for unit in units))
     try:
         allocation = sampling.allocate(
-            population, request.size, method=request.allocation, minimum=request.minimum,
+            population,
+            request.size,
+            method=request.allocation,
+            minimum=request.minimum,
             sd=request.sd,
         )
     except ValueError as error:
@@ -170,9 +173,7 @@ def get_draw(session: Session, draw_id: int) -> Draw:
 def _previous_codes(session: Session, draw_id: int) -> set[str]:
     get_draw(session, draw_id)
     return set(
-        session.scalars(
-            select(Site.code).join(SampledSite).where(SampledSite.draw_id == draw_id)
-        )
+        session.scalars(select(Site.code).join(SampledSite).where(SampledSite.draw_id == draw_id))
     )
 
 
@@ -203,15 +204,17 @@ def draw_sample(
     units = _units(list(sites.values()), request)
     preview = _allocation(units, request)
     allocation = {row.stratum: row.sample for row in preview.rows}
-    previous = (
-        _previous_codes(session, request.previous_draw) if request.previous_draw else None
-    )
+    previous = _previous_codes(session, request.previous_draw) if request.previous_draw else None
     if progress:
         progress(f"Tirage de {request.size} sites dans {len(allocation)} strates…")
     try:
         result = sampling.draw_sample(
-            units, allocation, method=request.draw,  # type: ignore[arg-type]
-            seed=request.seed, previous=previous, overlap=request.overlap,
+            units,
+            allocation,
+            method=request.draw,  # type: ignore[arg-type]
+            seed=request.seed,
+            previous=previous,
+            overlap=request.overlap,
         )
     except ValueError as error:
         raise Invalid(f"Tirage impossible : {error}") from None
@@ -225,7 +228,8 @@ def draw_sample(
         allocation_table=[asdict(row) for row in preview.rows],
         overlap_achieved=(
             {h: {"kept": kept, "target": target} for h, (kept, target) in result.overlap.items()}
-            if result.overlap is not None else None
+            if result.overlap is not None
+            else None
         ),
         code_version=code_version(),
         created_by_id=actor.id if actor else None,
@@ -235,15 +239,22 @@ def draw_sample(
     session.flush()
     session.add_all(
         SampledSite(
-            draw_id=draw.id, site_id=sites[unit.key].id, stratum=unit.stratum,
-            inclusion_probability=unit.inclusion_probability, weight=unit.weight,
+            draw_id=draw.id,
+            site_id=sites[unit.key].id,
+            stratum=unit.stratum,
+            inclusion_probability=unit.inclusion_probability,
+            weight=unit.weight,
             certainty=unit.certainty,
         )
         for unit in result.units
     )
     session.flush()
     audit.record(
-        session, "sample.draw", actor=actor, entity=draw, size=len(result.units),
+        session,
+        "sample.draw",
+        actor=actor,
+        entity=draw,
+        size=len(result.units),
         replaced=existing.id if existing else None,
     )
     return draw

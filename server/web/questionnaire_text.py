@@ -39,7 +39,7 @@ def _points(value: float) -> str:
 
 
 def _value_name(question: Question | None, value: str) -> str:
-    """"Oui" for "oui", a choice's label for its value."""
+    """ "Oui" for "oui", a choice's label for its value."""
     if question is not None:
         for choice in question.choices:
             if choice.value == value:
@@ -110,8 +110,9 @@ def scoring_text(question: Question, questionnaire: Questionnaire) -> str:
         return " · ".join(parts)
     if isinstance(rule, ThresholdRule | DelayRule):
         unit = " jours ouvrés" if isinstance(rule, DelayRule) else ""
-        parts = [f"jusqu’à {_number(band.max)}{unit} : {_points(band.points)}"
-                 for band in rule.bands]
+        parts = [
+            f"jusqu’à {_number(band.max)}{unit} : {_points(band.points)}" for band in rule.bands
+        ]
         parts.append(f"au-delà : {_points(rule.otherwise)}")
         sentence = " · ".join(parts)
         if isinstance(rule, DelayRule):

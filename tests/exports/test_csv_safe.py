@@ -56,7 +56,7 @@ def test_text_cells_and_header_are_made_safe_and_quoted_when_needed() -> None:
     rows = [['=HYPERLINK("x")', "+33 1 23", "Nom; avec point-virgule", None, True]]
     parsed = _parse(csv_bytes(["=titre", "tél", "nom", "vide", "certitude"], rows))
     assert parsed[0][0] == "'=titre"
-    assert parsed[1] == ["'=HYPERLINK(\"x\")", "'+33 1 23", "Nom; avec point-virgule", "", "oui"]
+    assert parsed[1] == ['\'=HYPERLINK("x")', "'+33 1 23", "Nom; avec point-virgule", "", "oui"]
 
 
 def test_infinite_or_missing_numbers_are_blank() -> None:

@@ -65,7 +65,10 @@ def test_malformed_database_url_is_a_clear_cli_error(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": "pas une url", "BAROMETRE_INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "server.cli", "db", "upgrade"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 2
     assert "Erreur de configuration : DATABASE_URL est mal formée" in result.stderr
@@ -81,11 +84,17 @@ def test_serve_answers_on_its_port(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "BAROMETRE_INSTANCE_PATH": str(tmp_path), "BAROMETRE_ENV": "testing",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}"}
+    env = {
+        **os.environ,
+        "BAROMETRE_INSTANCE_PATH": str(tmp_path),
+        "BAROMETRE_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 20

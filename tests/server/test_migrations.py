@@ -44,15 +44,19 @@ def test_questionnaire_code_is_copied_from_the_document_on_upgrade(app: Flask) -
     with app.app_context():
         downgrade(revision="0001")
         with db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO referentiels (id, code, version, name, content, fingerprint, "
-                "loaded_at) VALUES (1, 'marianne', 1, 'Marianne', '{}', 'f', CURRENT_TIMESTAMP)"
-            ))
-            connection.execute(text(
-                "INSERT INTO questionnaires (id, referentiel_id, channel, version, title, content,"
-                " fingerprint, loaded_at) VALUES (1, 1, 'visit', 1, 'Visite', "
-                "'{\"code\": \"marianne-visit\"}', 'g', CURRENT_TIMESTAMP)"
-            ))
+            connection.execute(
+                text(
+                    "INSERT INTO referentiels (id, code, version, name, content, fingerprint, "
+                    "loaded_at) VALUES (1, 'marianne', 1, 'Marianne', '{}', 'f', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO questionnaires (id, referentiel_id, channel, version, title, "
+                    "content, fingerprint, loaded_at) VALUES (1, 1, 'visit', 1, 'Visite', "
+                    "'{\"code\": \"marianne-visit\"}', 'g', CURRENT_TIMESTAMP)"
+                )
+            )
         upgrade()
         with db.engine.connect() as connection:
             code = connection.execute(text("SELECT code FROM questionnaires")).scalar_one()

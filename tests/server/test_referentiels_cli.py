@@ -102,21 +102,32 @@ def test_validate_a_questionnaire_against_a_new_referentiel_file(
     alone = runner.invoke(args=["referentiels", "validate", str(path)])
     assert alone.exit_code == 1
     assert "marianne v2 inconnu" in alone.output
-    with_file = runner.invoke(args=[
-        "referentiels", "validate", str(path),
-        "--referentiel", str(write(tmp_path, "r.json", referentiel)),
-    ])
+    with_file = runner.invoke(
+        args=[
+            "referentiels",
+            "validate",
+            str(path),
+            "--referentiel",
+            str(write(tmp_path, "r.json", referentiel)),
+        ]
+    )
     assert with_file.exit_code == 0, with_file.output
 
 
 def test_validate_needs_no_database(tmp_path: Path) -> None:
     database = tmp_path / "absent" / "nowhere.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
-           "BAROMETRE_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BAROMETRE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
     path = SHIPPED / "questionnaires" / "marianne" / "phone.v1.json"
     result = subprocess.run(
         [sys.executable, "-m", "server.cli", "referentiels", "validate", str(path)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Questionnaire marianne-phone v1 valide" in result.stdout
@@ -156,9 +167,12 @@ def test_load_shipped_refuses_a_changed_stored_version(app: Flask, tmp_path: Pat
     changed = copy.deepcopy(dict(survey_schemas.shipped_referentiel("marianne", 1).document))
     changed["name"] = "Marianne modifiée sans changer de version"
     runner = app.test_cli_runner()
-    assert runner.invoke(
-        args=["referentiels", "load", str(write(tmp_path, "r.json", changed))]
-    ).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["referentiels", "load", str(write(tmp_path, "r.json", changed))]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(args=["referentiels", "load-shipped"])
     assert result.exit_code == 1
     assert "publiez une nouvelle version" in result.output

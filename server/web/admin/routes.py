@@ -101,6 +101,9 @@ def publish() -> Response | tuple[str, int]:
     if outcome.created:
         flash(f"Version {row.version} de « {name} » publiée.", "success")
     else:
-        flash(f"La version {row.version} de « {name} » était déjà chargée, à l’identique : "
-              "rien n’a changé.", "info")
+        flash(
+            f"La version {row.version} de « {name} » était déjà chargée, à l’identique : "
+            "rien n’a changé.",
+            "info",
+        )
     return redirect(target)

@@ -85,19 +85,26 @@ class DrawForm(FrenchForm):
     """What the coordinator asks for; the choices depend on the frame and the other campaigns."""
 
     size = IntegerField(
-        "Taille de l’échantillon (sites)", default=600,
-        validators=[InputRequired("Indiquez la taille de l’échantillon."),
-                    NumberRange(min=1, message="Au moins 1 site.")],
+        "Taille de l’échantillon (sites)",
+        default=600,
+        validators=[
+            InputRequired("Indiquez la taille de l’échantillon."),
+            NumberRange(min=1, message="Au moins 1 site."),
+        ],
     )
     strata = CheckboxListField("Strates (colonnes croisées)", default=["network", "region"])
     allocation = RadioField(
-        "Allocation", default="proportional",
+        "Allocation",
+        default="proportional",
         choices=[SelectChoice(key, sentence(ALLOCATION_LABELS[key])) for key in ALLOCATIONS],
     )
     minimum = IntegerField(
-        "Minimum par strate", default=2,
-        validators=[InputRequired("Indiquez le minimum par strate."),
-                    NumberRange(min=0, message="Le minimum ne peut pas être négatif.")],
+        "Minimum par strate",
+        default=2,
+        validators=[
+            InputRequired("Indiquez le minimum par strate."),
+            NumberRange(min=0, message="Le minimum ne peut pas être négatif."),
+        ],
     )
     sd = TextAreaField(
         "Écarts-types par strate (allocation de Neyman seulement)",
@@ -110,7 +117,8 @@ class DrawForm(FrenchForm):
         validators=[InputRequired("Indiquez une graine (un nombre entier).")],
     )
     method = RadioField(
-        "Méthode de tirage", default="srs",
+        "Méthode de tirage",
+        default="srs",
         choices=[SelectChoice(key, sentence(DRAW_METHOD_LABELS[key])) for key in DRAW_METHODS],
     )
     order_by = SelectField(

@@ -55,7 +55,10 @@ def frame(campaign_id: int) -> tuple[str, int]:
     upload = form.file.data
     try:
         outcome = import_frame(
-            db.session, campaign, upload.read(), upload.filename or "base.csv",
+            db.session,
+            campaign,
+            upload.read(),
+            upload.filename or "base.csv",
             actor=current_user._get_current_object(),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         )

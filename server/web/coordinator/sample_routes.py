@@ -20,8 +20,15 @@ from server.web.coordinator.labels import ALLOCATION_LABELS, DRAW_METHOD_LABELS,
 from server.web.coordinator.routes import bp
 
 SAMPLE_CSV_HEADER = (
-    "site_id", "nom", "réseau", "région", "département", "commune", "strate",
-    "probabilité d’inclusion", "poids",
+    "site_id",
+    "nom",
+    "réseau",
+    "région",
+    "département",
+    "commune",
+    "strate",
+    "probabilité d’inclusion",
+    "poids",
 )
 
 
@@ -41,8 +48,10 @@ def _previous_draw_choices(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 def _filters() -> dict[str, str | None]:
-    return {"network": request.args.get("network") or None,
-            "region": request.args.get("region") or None}
+    return {
+        "network": request.args.get("network") or None,
+        "region": request.args.get("region") or None,
+    }
 
 
 def _page(
@@ -96,7 +105,10 @@ def sample(campaign_id: int) -> tuple[str, int] | Redirect:
             preview = sample_draws.preview_allocation(db.session, campaign, asked)
             return _page(campaign, form, current, preview=preview)
         draw = sample_draws.draw_sample(
-            db.session, campaign, asked, actor=current_user._get_current_object(),
+            db.session,
+            campaign,
+            asked,
+            actor=current_user._get_current_object(),
             confirm=form.confirm.data,
         )
     except ConfirmationRequired:
@@ -109,8 +121,14 @@ def sample(campaign_id: int) -> tuple[str, int] | Redirect:
         return _page(campaign, form, current, error=message, status=409)
     except ServiceError as failure:
         db.session.rollback()
-        return _page(campaign, form, current, error=failure.message, details=failure.errors,
-                     status=failure.status)
+        return _page(
+            campaign,
+            form,
+            current,
+            error=failure.message,
+            details=failure.errors,
+            status=failure.status,
+        )
     db.session.commit()
     flash(f"Échantillon tiré : {_draw_size(draw)} sites (tirage n° {draw.id}).", "success")
     return redirect(url_for("coordinator.sample", campaign_id=campaign.id))
@@ -125,14 +143,21 @@ def sample_csv(campaign_id: int) -> Response:
     if draw is None:
         raise NotFound("Aucun échantillon n’a encore été tiré pour cette campagne.")
     rows = (
-        (s.site.code, s.site.name, s.site.network, s.site.region, s.site.department,
-         s.site.city, s.stratum, s.inclusion_probability, s.weight)
+        (
+            s.site.code,
+            s.site.name,
+            s.site.network,
+            s.site.region,
+            s.site.department,
+            s.site.city,
+            s.stratum,
+            s.inclusion_probability,
+            s.weight,
+        )
         for s in sample_draws.sampled_sites(db.session, draw, **_filters())
     )
     return Response(
         csv_bytes(SAMPLE_CSV_HEADER, rows),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="echantillon-{campaign.year}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="echantillon-{campaign.year}.csv"'},
     )

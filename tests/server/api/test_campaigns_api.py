@@ -14,7 +14,8 @@ def test_coordinator_creates_and_reads_a_campaign(
 ) -> None:
     headers = token_for("coordinator")
     created = client.post(
-        "/api/v1/campaigns", headers=headers,
+        "/api/v1/campaigns",
+        headers=headers,
         json={"name": "Baromètre 2026", "year": 2026, "referentiel": "marianne"},
     )
     assert created.status_code == 201

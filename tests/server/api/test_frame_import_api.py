@@ -24,8 +24,7 @@ MESSY_FRAME = "\r\n".join(
         "SP-35-FOU;Sous-préfecture de Fougères;Sous-préfecture;Bretagne;35;Fougères;"
         "48,3524;-1,1987;;",
         "",
-        "SP-35-RED;=HYPERLINK(\"http://x\");Sous-préfecture;Bretagne;35;Redon;47,6514;-2,0843;"
-        "9000;",
+        'SP-35-RED;=HYPERLINK("http://x");Sous-préfecture;Bretagne;35;Redon;47,6514;-2,0843;9000;',
         "PREF-035;Doublon;Préfecture;Bretagne;35;Rennes;48,1;-1,6;;",
         "SIP-035;SIP de Rennes;Service des impôts des particuliers;Bretagne;35;Rennes;"
         "148,1;-1,68;;",
@@ -48,11 +47,14 @@ def campaign_id(client: FlaskClient, coordinator: dict[str, str]) -> int:
     return int(response.get_json()["id"])
 
 
-def upload(client: FlaskClient, headers: dict[str, str], campaign: int, data: bytes,
-           name: str = "base.csv"):  # type: ignore[no-untyped-def]
+def upload(
+    client: FlaskClient, headers: dict[str, str], campaign: int, data: bytes, name: str = "base.csv"
+):  # type: ignore[no-untyped-def]
     return client.post(
-        f"/api/v1/campaigns/{campaign}/sites/import", headers=headers,
-        data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+        f"/api/v1/campaigns/{campaign}/sites/import",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
     )
 
 
@@ -86,8 +88,10 @@ def test_reimport_updates_and_never_changes_the_permanent_random_number(
     upload(client, coordinator, campaign_id, MESSY_FRAME)
     with app.app_context():
         before = dict(db.session.execute(select(Site.code, Site.permanent_random_number)).all())
-    renamed = MESSY_FRAME.replace("Sous-préfecture de Fougères".encode("cp1252"),
-                                  b"Sous-pr\xe9fecture de Foug\xe8res (nouveau nom)")
+    renamed = MESSY_FRAME.replace(
+        "Sous-préfecture de Fougères".encode("cp1252"),
+        b"Sous-pr\xe9fecture de Foug\xe8res (nouveau nom)",
+    )
     body = upload(client, coordinator, campaign_id, renamed).get_json()
     assert (body["imported"], body["updated"]) == (0, 3)
     with app.app_context():
@@ -125,8 +129,13 @@ def test_next_years_campaign_reuses_each_sites_permanent_random_number(
     ],
 )
 def test_unreadable_files_are_refused_whole_with_nothing_written(
-    app: Flask, client: FlaskClient, coordinator: dict[str, str], campaign_id: int,
-    data: bytes, name: str, message: str,
+    app: Flask,
+    client: FlaskClient,
+    coordinator: dict[str, str],
+    campaign_id: int,
+    data: bytes,
+    name: str,
+    message: str,
 ) -> None:
     response = upload(client, coordinator, campaign_id, data, name)
     assert response.status_code == 422
@@ -139,8 +148,10 @@ def test_missing_file_field_is_a_422(
     client: FlaskClient, coordinator: dict[str, str], campaign_id: int
 ) -> None:
     response = client.post(
-        f"/api/v1/campaigns/{campaign_id}/sites/import", headers=coordinator,
-        data={}, content_type="multipart/form-data",
+        f"/api/v1/campaigns/{campaign_id}/sites/import",
+        headers=coordinator,
+        data={},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 422
     assert "file" in response.get_json()["errors"]["files"]
@@ -151,8 +162,10 @@ def test_file_over_the_size_limit_is_a_clear_413(
 ) -> None:
     big = b"x" * (20 * 1024 * 1024 + 1)
     builder = EnvironBuilder(
-        path=f"/api/v1/campaigns/{campaign_id}/sites/import", method="POST",
-        headers=coordinator, data={"file": (io.BytesIO(big), "base.csv")},
+        path=f"/api/v1/campaigns/{campaign_id}/sites/import",
+        method="POST",
+        headers=coordinator,
+        data={"file": (io.BytesIO(big), "base.csv")},
     )
     environ = builder.get_environ()
     try:  # the builder spools the body to a temporary file: close it ourselves
@@ -209,9 +222,7 @@ def test_empty_file_field_without_a_name_is_a_clear_400(
     assert "file" in body["message"] or "file" in str(body["errors"])
 
 
-def test_cli_refuses_a_200_mb_file_by_its_size(
-    app: Flask, campaign_id: int, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_a_200_mb_file_by_its_size(app: Flask, campaign_id: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "enorme.csv"
     with path.open("wb") as handle:  # sparse: 200 MB on paper, nothing on disk
         handle.truncate(200 * 1024 * 1024)

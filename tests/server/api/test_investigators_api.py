@@ -13,9 +13,15 @@ from tests.conftest import PASSWORD
 
 def payload(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "email": "enqueteur@example.fr", "name": "Inès Moreau", "password": PASSWORD,
-        "home_commune": "Rennes", "home_latitude": 48.1113, "home_longitude": -1.6800,
-        "capacity": 30, "channels": ["visit", "phone"], "active": True,
+        "email": "enqueteur@example.fr",
+        "name": "Inès Moreau",
+        "password": PASSWORD,
+        "home_commune": "Rennes",
+        "home_latitude": 48.1113,
+        "home_longitude": -1.6800,
+        "capacity": 30,
+        "channels": ["visit", "phone"],
+        "active": True,
     }
     data.update(overrides)
     return data
@@ -71,7 +77,8 @@ def test_unknown_channel_is_refused(
     client: FlaskClient, token_for: Callable[..., dict[str, str]]
 ) -> None:
     response = client.post(
-        "/api/v1/investigators", headers=token_for("coordinator"),
+        "/api/v1/investigators",
+        headers=token_for("coordinator"),
         json=payload(channels=["visit", "pigeon"]),
     )
     assert response.status_code == 422

@@ -66,7 +66,8 @@ def test_every_role_reads_the_shipped_referentiels(
     response = client.get("/api/v1/referentiels", headers=token_for(role))
     assert response.status_code == 200
     assert [(r["code"], r["version"]) for r in response.get_json()] == [
-        ("marianne", 1), ("services-publics-plus", 1)
+        ("marianne", 1),
+        ("services-publics-plus", 1),
     ]
     assert json.loads(response.headers["X-Pagination"])["total"] == 2
 
@@ -82,7 +83,11 @@ def test_referentiel_detail_has_the_eleven_marianne_engagements(
     assert [e["code"] for e in body["engagements"]] == [f"E{n:02d}" for n in range(1, 12)]
     assert body["engagements"][6]["label"] == "Temps d’attente au guichet"
     assert sorted(q["channel"] for q in body["questionnaires"]) == [
-        "email", "letter", "phone", "visit", "website"
+        "email",
+        "letter",
+        "phone",
+        "visit",
+        "website",
     ]
 
 
@@ -93,7 +98,8 @@ def test_questionnaires_filter_by_channel_and_referentiel(
     headers = token_for("investigator")
     phones = client.get("/api/v1/questionnaires?channel=phone", headers=headers).get_json()
     assert {(q["code"], q["channel"]) for q in phones} == {
-        ("marianne-phone", "phone"), ("services-publics-plus-phone", "phone")
+        ("marianne-phone", "phone"),
+        ("services-publics-plus-phone", "phone"),
     }
     assert set(phones[0]) >= {"id", "channel", "referentiel", "version", "title"}
     spp = next(q for q in phones if q["code"] == "services-publics-plus-phone")
@@ -116,14 +122,27 @@ def test_questionnaire_questions_carry_what_the_phone_form_needs(
     assert body["referentiel"]["code"] == "marianne"
     assert body["sections"][0]["title"]
     questions = {q["id"]: q for q in body["questions"]}
-    expected = {"id", "type", "label", "help", "choices", "required", "engagement",
-                "visible_if", "constraints", "section", "scoring", "points"}
+    expected = {
+        "id",
+        "type",
+        "label",
+        "help",
+        "choices",
+        "required",
+        "engagement",
+        "visible_if",
+        "constraints",
+        "section",
+        "scoring",
+        "points",
+    }
     assert all(expected <= set(q) for q in body["questions"])
     picked_up = questions["t_decroche"]
     assert picked_up["type"] == "yes_no"
     assert picked_up["engagement"] == "E08"
     assert [(c["value"], c["label"]) for c in picked_up["choices"]] == [
-        ("oui", "Oui"), ("non", "Non")
+        ("oui", "Oui"),
+        ("non", "Non"),
     ]
     rings = questions["t_sonneries"]
     assert rings["visible_if"] == 't_decroche = "oui"'
@@ -156,8 +175,11 @@ def test_xlsform_download_converts_with_pyxform(
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/v1/referentiels/999999", "/api/v1/questionnaires/999999",
-     "/api/v1/questionnaires/999999/xlsform"],
+    [
+        "/api/v1/referentiels/999999",
+        "/api/v1/questionnaires/999999",
+        "/api/v1/questionnaires/999999/xlsform",
+    ],
 )
 def test_unknown_ids_are_json_404(
     client: FlaskClient, token_for: Callable[..., Headers], url: str
@@ -207,7 +229,8 @@ def test_a_new_version_is_a_new_row_and_the_old_one_stays(
     assert response.get_json()["engagements"][3]["label"] == "Courtoisie et amabilité de l’accueil"
     listed = client.get("/api/v1/referentiels", headers=admin).get_json()
     assert [(r["code"], r["version"]) for r in listed if r["code"] == "marianne"] == [
-        ("marianne", 1), ("marianne", 2)
+        ("marianne", 1),
+        ("marianne", 2),
     ]
     version_1 = client.get(f"/api/v1/referentiels/{listed[0]['id']}", headers=admin).get_json()
     assert version_1["engagements"][3]["label"] == "Courtoisie de l’accueil"
@@ -222,8 +245,9 @@ def test_republishing_an_identical_version_returns_the_stored_row(
     assert again.status_code == 200
     assert again.get_json()["version"] == 1
     reordered = json.dumps(phone_questionnaire(), indent=4, sort_keys=True).encode()
-    same = client.post("/api/v1/questionnaires", headers=admin, data=reordered,
-                       content_type="application/json")
+    same = client.post(
+        "/api/v1/questionnaires", headers=admin, data=reordered, content_type="application/json"
+    )
     assert same.status_code == 200
     assert (count(app, Referentiel), count(app, Questionnaire)) == before
 
@@ -237,25 +261,30 @@ def test_changed_content_under_an_existing_version_is_409(
     document["description"] = "Une autre description"
     response = client.post(f"/api/v1/{kind}", headers=admin, json=document)
     assert response.status_code == 409
-    assert "une version existante ne peut pas changer : publiez une nouvelle version" in (
-        response.get_json()["message"]
+    assert (
+        "une version existante ne peut pas changer : publiez une nouvelle version"
+        in (response.get_json()["message"])
     )
 
 
-def test_a_document_can_be_sent_as_a_multipart_file(
-    client: FlaskClient, admin: Headers
-) -> None:
+def test_a_document_can_be_sent_as_a_multipart_file(client: FlaskClient, admin: Headers) -> None:
     data = json.dumps(marianne(), ensure_ascii=False).encode("utf-8")
     response = client.post(
-        "/api/v1/referentiels", headers=admin,
-        data={"file": (io.BytesIO(data), "marianne.v1.json")}, content_type="multipart/form-data",
+        "/api/v1/referentiels",
+        headers=admin,
+        data={"file": (io.BytesIO(data), "marianne.v1.json")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 201
 
 
 def test_multipart_without_a_file_is_400(client: FlaskClient, admin: Headers) -> None:
-    response = client.post("/api/v1/referentiels", headers=admin, data={"autre": "x"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/v1/referentiels",
+        headers=admin,
+        data={"autre": "x"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "file" in response.get_json()["message"]
 
@@ -263,30 +292,48 @@ def test_multipart_without_a_file_is_400(client: FlaskClient, admin: Headers) ->
 def _question(index: int, **changes: Any) -> Callable[[Document], None]:
     def mutate(document: Document) -> None:
         document["questions"][index].update(changes)
+
     return mutate
 
 
 def _text_scored(document: Document) -> None:
-    document["questions"].append({
-        "id": "remarque", "type": "text", "label": "Remarque", "engagement": "E04",
-        "scoring": {"rule": "points", "points": {"oui": 1}},
-    })
+    document["questions"].append(
+        {
+            "id": "remarque",
+            "type": "text",
+            "label": "Remarque",
+            "engagement": "E04",
+            "scoring": {"rule": "points", "points": {"oui": 1}},
+        }
+    )
 
 
 BAD_QUESTIONNAIRES = [
-    ("unknown engagement", _question(3, engagement="E99"),
-     'questions[3] (id "t_decroche").engagement : engagement « E99 » inconnu'),
-    ("duplicate question id", _question(4, id="t_decroche"),
-     "identifiant en double : déjà utilisé par questions[3]"),
-    ("cyclic condition", _question(3, visible_if='t_sonneries > 2'),
-     "dépendance circulaire : t_decroche → t_sonneries → t_decroche"),
+    (
+        "unknown engagement",
+        _question(3, engagement="E99"),
+        'questions[3] (id "t_decroche").engagement : engagement « E99 » inconnu',
+    ),
+    (
+        "duplicate question id",
+        _question(4, id="t_decroche"),
+        "identifiant en double : déjà utilisé par questions[3]",
+    ),
+    (
+        "cyclic condition",
+        _question(3, visible_if="t_sonneries > 2"),
+        "dépendance circulaire : t_decroche → t_sonneries → t_decroche",
+    ),
 ]
 
 
 @pytest.mark.usefixtures("shipped")
 @pytest.mark.parametrize(("case", "mutate", "expected"), BAD_QUESTIONNAIRES)
 def test_bad_questionnaires_are_422_pointing_at_the_question(
-    client: FlaskClient, admin: Headers, case: str, mutate: Callable[[Document], None],
+    client: FlaskClient,
+    admin: Headers,
+    case: str,
+    mutate: Callable[[Document], None],
     expected: str,
 ) -> None:
     document = phone_questionnaire()
@@ -309,8 +356,9 @@ def test_scoring_rule_on_free_text_is_422_naming_the_question(
     response = client.post("/api/v1/questionnaires", headers=admin, json=document)
     assert response.status_code == 422
     messages = response.get_json()["errors"]["document"]
-    assert any('(id "remarque").scoring' in m and "« text » ne peut pas être notée" in m
-               for m in messages), messages
+    assert any(
+        '(id "remarque").scoring' in m and "« text » ne peut pas être notée" in m for m in messages
+    ), messages
 
 
 @pytest.mark.parametrize(
@@ -326,8 +374,9 @@ def test_scoring_rule_on_free_text_is_422_naming_the_question(
 def test_malformed_documents_are_422_with_a_clear_message(
     client: FlaskClient, admin: Headers, body: bytes, expected: str
 ) -> None:
-    response = client.post("/api/v1/questionnaires", headers=admin, data=body,
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/questionnaires", headers=admin, data=body, content_type="application/json"
+    )
     assert response.status_code == 422
     assert expected in response.get_json()["message"]
 

@@ -40,8 +40,10 @@ def new_campaign(client: FlaskClient, headers: dict[str, str], year: int, data: 
         "/api/v1/campaigns", headers=headers, json={"name": f"B{year}", "year": year}
     ).get_json()["id"]
     response = client.post(
-        f"/api/v1/campaigns/{campaign}/sites/import", headers=headers,
-        data={"file": (io.BytesIO(data), "base.csv")}, content_type="multipart/form-data",
+        f"/api/v1/campaigns/{campaign}/sites/import",
+        headers=headers,
+        data={"file": (io.BytesIO(data), "base.csv")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 200
     return int(campaign)
@@ -61,7 +63,8 @@ def test_preview_gives_the_allocation_table_without_drawing(
     client: FlaskClient, coordinator: dict[str, str], campaign_id: int
 ) -> None:
     response = client.post(
-        f"/api/v1/campaigns/{campaign_id}/sample/preview", headers=coordinator,
+        f"/api/v1/campaigns/{campaign_id}/sample/preview",
+        headers=coordinator,
         json={"size": 45, "seed": 1},
     )
     body = response.get_json()
@@ -84,8 +87,15 @@ def test_draw_records_sites_with_stratum_probability_and_weight(
     body = client.get(f"/api/v1/campaigns/{campaign_id}/sample", headers=coordinator).get_json()
     assert len(body["sites"]) == 45
     site = body["sites"][0]
-    assert set(site) >= {"site_id", "name", "network", "region", "stratum",
-                         "inclusion_probability", "weight"}
+    assert set(site) >= {
+        "site_id",
+        "name",
+        "network",
+        "region",
+        "stratum",
+        "inclusion_probability",
+        "weight",
+    }
     assert site["stratum"] == f"{site['network']} × {site['region']}"
     assert sum(s["weight"] for s in body["sites"]) == pytest.approx(108)
 
@@ -98,8 +108,12 @@ def test_same_parameters_and_frame_give_the_same_sample(
     again = new_campaign(client, coordinator, 2027, frame_csv())
     draw(client, coordinator, again)
     codes = [
-        sorted(s["site_id"] for s in client.get(
-            f"/api/v1/campaigns/{c}/sample", headers=coordinator).get_json()["sites"])
+        sorted(
+            s["site_id"]
+            for s in client.get(f"/api/v1/campaigns/{c}/sample", headers=coordinator).get_json()[
+                "sites"
+            ]
+        )
         for c in (first, again)
     ]
     assert codes[0] == codes[1]
@@ -137,8 +151,9 @@ def test_rotation_keeps_about_the_asked_share_of_last_years_sites(
     last_year = new_campaign(client, coordinator, 2025, frame_csv(count_per_stratum=30))
     previous = draw(client, coordinator, last_year, size=90).get_json()["id"]
     this_year = new_campaign(client, coordinator, 2026, frame_csv(count_per_stratum=32, skip=7))
-    created = draw(client, coordinator, this_year, size=90, seed=99, overlap=0.5,
-                   previous_draw=previous)
+    created = draw(
+        client, coordinator, this_year, size=90, seed=99, overlap=0.5, previous_draw=previous
+    )
     assert created.status_code == 201, created.get_json()
     achieved = created.get_json()["overlap_achieved"]
     assert len(achieved) == 9
@@ -205,7 +220,9 @@ def test_pps_draw_uses_the_size_column(
 
 
 def test_analyst_reads_the_sample_but_cannot_draw(
-    client: FlaskClient, coordinator: dict[str, str], campaign_id: int,
+    client: FlaskClient,
+    coordinator: dict[str, str],
+    campaign_id: int,
     token_for: Callable[..., dict[str, str]],
 ) -> None:
     draw(client, coordinator, campaign_id)
@@ -218,9 +235,22 @@ def test_cli_draw_prints_the_result(
     app: Flask, client: FlaskClient, coordinator: dict[str, str], campaign_id: int
 ) -> None:
     result = app.test_cli_runner().invoke(
-        args=["sample", "draw", "--campaign", str(campaign_id), "--size", "45",
-              "--strata", "network,region", "--allocation", "proportional", "--minimum", "2",
-              "--seed", "3"]
+        args=[
+            "sample",
+            "draw",
+            "--campaign",
+            str(campaign_id),
+            "--size",
+            "45",
+            "--strata",
+            "network,region",
+            "--allocation",
+            "proportional",
+            "--minimum",
+            "2",
+            "--seed",
+            "3",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "45 sites dans 9 strates." in result.output

@@ -62,14 +62,23 @@ def test_demo_coordinator_sees_the_frame_by_network(app: Flask) -> None:
     token = csrf_token_from(browser.get("/login").get_data(as_text=True))
     response = browser.post(
         "/login",
-        data={"email": "coordination@demo.barometre.fr", "password": DEMO_PASSWORD,
-              "csrf_token": token},
+        data={
+            "email": "coordination@demo.barometre.fr",
+            "password": DEMO_PASSWORD,
+            "csrf_token": token,
+        },
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Baromètre 2026" in html
-    for network in ("Préfecture", "Sous-préfecture", "Service des impôts des particuliers",
-                    "Tribunal judiciaire", "Bibliothèque universitaire", "France services"):
+    for network in (
+        "Préfecture",
+        "Sous-préfecture",
+        "Service des impôts des particuliers",
+        "Tribunal judiciaire",
+        "Bibliothèque universitaire",
+        "France services",
+    ):
         assert f'<th scope="row">{network}</th>' in html
     assert "<strong>37</strong> enquêteurs actifs sur 40" in html

@@ -29,10 +29,24 @@ from server.demo.frame import (
 from server.demo.people import ALL_CHANNELS, DEMO_STAFF, generate_demo_investigators
 
 REGIONS = {
-    "Auvergne-Rhône-Alpes", "Bourgogne-Franche-Comté", "Bretagne", "Centre-Val de Loire",
-    "Corse", "Grand Est", "Hauts-de-France", "Île-de-France", "Normandie", "Nouvelle-Aquitaine",
-    "Occitanie", "Pays de la Loire", "Provence-Alpes-Côte d’Azur", "Guadeloupe", "Martinique",
-    "Guyane", "La Réunion", "Mayotte",
+    "Auvergne-Rhône-Alpes",
+    "Bourgogne-Franche-Comté",
+    "Bretagne",
+    "Centre-Val de Loire",
+    "Corse",
+    "Grand Est",
+    "Hauts-de-France",
+    "Île-de-France",
+    "Normandie",
+    "Nouvelle-Aquitaine",
+    "Occitanie",
+    "Pays de la Loire",
+    "Provence-Alpes-Côte d’Azur",
+    "Guadeloupe",
+    "Martinique",
+    "Guyane",
+    "La Réunion",
+    "Mayotte",
 }
 # (lat min, lat max, lon min, lon max)
 BOXES = {
@@ -283,7 +297,9 @@ def test_demo_staff() -> None:
     roles = {member["role"]: member for member in DEMO_STAFF}
     assert set(roles) == {"coordinator", "analyst", "admin"}
     assert roles["coordinator"] == {
-        "email": "coordination@demo.barometre.fr", "name": "Claire Martin", "role": "coordinator"
+        "email": "coordination@demo.barometre.fr",
+        "name": "Claire Martin",
+        "role": "coordinator",
     }
     assert roles["analyst"]["email"] == "analyse@demo.barometre.fr"
     assert roles["admin"]["email"] == "admin@demo.barometre.fr"

@@ -39,14 +39,20 @@ def phone_document(**changes: Any) -> dict[str, Any]:
     return document
 
 
-def publish(browser: FlaskClient, payload: bytes, filename: str = "questionnaire.json",
-            *, with_token: bool = True):  # type: ignore[no-untyped-def]
+def publish(
+    browser: FlaskClient,
+    payload: bytes,
+    filename: str = "questionnaire.json",
+    *,
+    with_token: bool = True,
+):  # type: ignore[no-untyped-def]
     form = browser.get("/admin/referentiels/publier").get_data(as_text=True)
     data: dict[str, Any] = {"document": (io.BytesIO(payload), filename)}
     if with_token:
         data["csrf_token"] = csrf_token_from(form)
-    return browser.post("/admin/referentiels/publier", data=data,
-                        content_type="multipart/form-data")
+    return browser.post(
+        "/admin/referentiels/publier", data=data, content_type="multipart/form-data"
+    )
 
 
 def test_admin_home_links_to_the_referentiel_pages(login_as: Login) -> None:
@@ -95,8 +101,10 @@ def test_questionnaire_preview_reads_like_the_investigator_form(
     assert "disabled" in html
     # points and the visibility condition in plain French
     assert "Oui : 2 pts · Non : 0 pt" in html
-    assert ("la réponse à « Un agent a-t-il pris l’appel (directement ou après un serveur "
-            "vocal) ? » est « Oui »") in html
+    assert (
+        "la réponse à « Un agent a-t-il pris l’appel (directement ou après un serveur "
+        "vocal) ? » est « Oui »"
+    ) in html
     assert f'href="/api/v1/questionnaires/{shipped["marianne-phone"]}/xlsform"' in html
 
 
@@ -104,9 +112,7 @@ def test_preview_of_a_delay_question_names_the_send_date(
     login_as: Login, shipped: dict[str, int]
 ) -> None:
     browser, _ = login_as("analyst")
-    html = browser.get(f"/admin/questionnaires/{shipped['marianne-email']}").get_data(
-        as_text=True
-    )
+    html = browser.get(f"/admin/questionnaires/{shipped['marianne-email']}").get_data(as_text=True)
     assert "délai depuis « Date d’envoi du courriel »" in html
     assert "jours ouvrés" in html
 

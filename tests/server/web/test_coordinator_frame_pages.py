@@ -19,19 +19,21 @@ Login = Callable[..., tuple[FlaskClient, User]]
 
 #: A file as ministries send them: Windows-1252, `;`, decimal commas, a quoted separator, a
 #: blank line and bad rows. Physical line numbers are in the comments.
-MESSY_FRAME = "\r\n".join([
-    "Code_Site;Nom;Réseau;Région;Latitude;Longitude;Fréquentation;Guichet",  # 1
-    "S1;Préfecture d’Ille-et-Vilaine;Préfecture;Bretagne;48,11;-1,68;12500,5;A",  # 2
-    "S2;Sous-préfecture de Saint-Malo;Sous-préfecture;Bretagne;48,65;-2,01;;B",  # 3
-    ";Site sans code;Préfecture;Normandie;49,18;-0,37;100;C",  # 4: no site_id
-    'S3;"Finances publiques; Caen";SIP;Normandie;49,18;-0,37;300;D',  # 5
-    "S4;Trop de champs;SIP;Normandie;1;2;3;4;5",  # 6: one field too many
-    "",  # 7: blank, skipped
-    "S5;Latitude fausse;SIP;Occitanie;123,4;1,44;10;E",  # 8: latitude out of range
-    "S1;Doublon;Préfecture;Bretagne;48;-1;5;F",  # 9: site_id seen on line 2
-    "S6;Cœur de ville;France services;Occitanie;43,6;1,44;7;G",  # 10
-    "S7;Taille négative;France services;Occitanie;43,6;1,44;-3;H",  # 11: negative size
-]).encode("cp1252")
+MESSY_FRAME = "\r\n".join(
+    [
+        "Code_Site;Nom;Réseau;Région;Latitude;Longitude;Fréquentation;Guichet",  # 1
+        "S1;Préfecture d’Ille-et-Vilaine;Préfecture;Bretagne;48,11;-1,68;12500,5;A",  # 2
+        "S2;Sous-préfecture de Saint-Malo;Sous-préfecture;Bretagne;48,65;-2,01;;B",  # 3
+        ";Site sans code;Préfecture;Normandie;49,18;-0,37;100;C",  # 4: no site_id
+        'S3;"Finances publiques; Caen";SIP;Normandie;49,18;-0,37;300;D',  # 5
+        "S4;Trop de champs;SIP;Normandie;1;2;3;4;5",  # 6: one field too many
+        "",  # 7: blank, skipped
+        "S5;Latitude fausse;SIP;Occitanie;123,4;1,44;10;E",  # 8: latitude out of range
+        "S1;Doublon;Préfecture;Bretagne;48;-1;5;F",  # 9: site_id seen on line 2
+        "S6;Cœur de ville;France services;Occitanie;43,6;1,44;7;G",  # 10
+        "S7;Taille négative;France services;Occitanie;43,6;1,44;-3;H",  # 11: negative size
+    ]
+).encode("cp1252")
 
 
 @pytest.fixture
@@ -45,8 +47,12 @@ def campaign_id(app: Flask) -> int:
 
 
 def upload(
-    browser: FlaskClient, campaign_id: int, data: bytes, filename: str = "base.csv",
-    *, csrf: bool = True,
+    browser: FlaskClient,
+    campaign_id: int,
+    data: bytes,
+    filename: str = "base.csv",
+    *,
+    csrf: bool = True,
 ):  # type: ignore[no-untyped-def]
     url = f"/coordination/campagnes/{campaign_id}/base"
     form: dict[str, object] = {"file": (io.BytesIO(data), filename)}
@@ -81,10 +87,7 @@ def test_messy_file_is_imported_and_the_report_lists_the_rejected_lines(
     assert "4 sites ajoutés, 0 mis à jour, 5 lignes rejetées." in " ".join(html.split())
     assert "Encodage détecté : Windows-1252" in html
     assert "séparateur : point-virgule (;)" in html
-    rejected = [
-        int(cell.split("</td>")[0])
-        for cell in html.split('<tr><td class="num">')[1:]
-    ]
+    rejected = [int(cell.split("</td>")[0]) for cell in html.split('<tr><td class="num">')[1:]]
     assert rejected == [4, 6, 8, 9, 11]
     assert "Identifiant « S1 » déjà présent ligne 2." in html
     assert "<strong>4</strong> sites dans la base de sondage" in html

@@ -33,8 +33,10 @@ def frame_csv(count_per_stratum: int = 12, skip: int = 0) -> bytes:
             for i in range(count_per_stratum):
                 if skip and i % skip == 0:
                     continue
-                lines.append(f"S{n}{r}-{i:03d},Site {n}{r}{i},{network},{region},{29 + r},"
-                             f"Ville {r},{100 + 37 * i}")
+                lines.append(
+                    f"S{n}{r}-{i:03d},Site {n}{r}{i},{network},{region},{29 + r},"
+                    f"Ville {r},{100 + 37 * i}"
+                )
     return "\n".join(lines).encode()
 
 
@@ -43,14 +45,24 @@ def new_campaign(app: Flask) -> Callable[..., int]:
     def make(year: int = 2026, data: bytes | None = None) -> int:
         with app.app_context():
             campaign = campaigns.create_campaign(
-                db.session, name=f"Baromètre {year}", year=year, referentiel_code="marianne",
+                db.session,
+                name=f"Baromètre {year}",
+                year=year,
+                referentiel_code="marianne",
                 actor=None,
             )
             if data is None:
                 data = frame_csv()
             if data:
-                import_frame(db.session, campaign, data, "base.csv", actor=None,
-                             max_bytes=10_000_000, prn_seed=year)
+                import_frame(
+                    db.session,
+                    campaign,
+                    data,
+                    "base.csv",
+                    actor=None,
+                    max_bytes=10_000_000,
+                    prn_seed=year,
+                )
             db.session.commit()
             return int(campaign.id)
 
@@ -66,13 +78,23 @@ def page_url(campaign_id: int) -> str:
     return f"/coordination/campagnes/{campaign_id}/echantillon"
 
 
-def post_form(browser: FlaskClient, campaign_id: int, *, button: str = "submit_draw",
-              **fields: Any):  # type: ignore[no-untyped-def]
+def post_form(
+    browser: FlaskClient, campaign_id: int, *, button: str = "submit_draw", **fields: Any
+):  # type: ignore[no-untyped-def]
     html = browser.get(page_url(campaign_id)).get_data(as_text=True)
     data: dict[str, Any] = {
-        "csrf_token": csrf_token_from(html), "size": 45, "strata": ["network", "region"],
-        "allocation": "proportional", "minimum": 2, "seed": 7, "method": "srs", "order_by": "",
-        "previous_draw": "", "overlap": "", "sd": "", button: "x",
+        "csrf_token": csrf_token_from(html),
+        "size": 45,
+        "strata": ["network", "region"],
+        "allocation": "proportional",
+        "minimum": 2,
+        "seed": 7,
+        "method": "srs",
+        "order_by": "",
+        "previous_draw": "",
+        "overlap": "",
+        "sd": "",
+        button: "x",
     }
     data.update(fields)
     data = {key: value for key, value in data.items() if value is not None}
@@ -89,15 +111,13 @@ def draws(app: Flask) -> list[Draw]:
         return list(db.session.scalars(select(Draw).order_by(Draw.id)))
 
 
-def test_empty_page_offers_the_form_with_defaults(
-    login_as: Login, campaign_id: int
-) -> None:
+def test_empty_page_offers_the_form_with_defaults(login_as: Login, campaign_id: int) -> None:
     browser, _ = login_as("coordinator")
     html = browser.get(page_url(campaign_id)).get_data(as_text=True)
     assert 'id="size" min="1" name="size" required type="number" value="600"' in html
     assert 'id="seed" name="seed" required type="number" value="2026"' in html
     assert 'name="strata" type="checkbox" value="network"' in html
-    assert "<label for=\"method-0\">Aléatoire simple</label>" in html
+    assert '<label for="method-0">Aléatoire simple</label>' in html
     assert "Proportionnel à la taille" in html
     assert "Prévisualiser l’allocation" in html
     assert "Tirer l’échantillon" in html
@@ -114,7 +134,7 @@ def test_preview_shows_the_allocation_and_draws_nothing(
     assert response.status_code == 200
     assert "Aperçu : rien n’a été tiré." in html
     assert "<caption>Allocation prévue</caption>" in html
-    assert html.count("<th scope=\"row\">Préfecture × Bretagne</th>") == 1
+    assert html.count('<th scope="row">Préfecture × Bretagne</th>') == 1
     assert '<td class="num">0,4167</td>' in html  # 5 of 12
     assert '<td class="num">2,40</td>' in html  # weight 12/5
     assert "Total (9 strates)" in html
@@ -145,9 +165,7 @@ def test_draw_redirects_to_the_page_showing_the_current_draw(
     assert "Remplacer le tirage actuel" in html
 
 
-def test_redraw_needs_the_confirmation_box(
-    app: Flask, login_as: Login, campaign_id: int
-) -> None:
+def test_redraw_needs_the_confirmation_box(app: Flask, login_as: Login, campaign_id: int) -> None:
     browser, _ = login_as("coordinator")
     post_form(browser, campaign_id)
     refused = post_form(browser, campaign_id, seed=8)
@@ -205,8 +223,17 @@ def test_csv_download_opens_right_in_french_excel(login_as: Login, campaign_id: 
     assert response.headers["Content-Disposition"] == 'attachment; filename="echantillon-2026.csv"'
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = parse_csv(response.data)
-    assert rows[0] == ["site_id", "nom", "réseau", "région", "département", "commune", "strate",
-                       "probabilité d’inclusion", "poids"]
+    assert rows[0] == [
+        "site_id",
+        "nom",
+        "réseau",
+        "région",
+        "département",
+        "commune",
+        "strate",
+        "probabilité d’inclusion",
+        "poids",
+    ]
     assert len(rows) == 1 + 15
     assert {row[3] for row in rows[1:]} == {"Bretagne"}
     first = rows[1]
@@ -218,18 +245,20 @@ def test_csv_download_opens_right_in_french_excel(login_as: Login, campaign_id: 
 def test_csv_writes_formula_like_names_as_text(
     login_as: Login, new_campaign: Callable[..., int]
 ) -> None:
-    data = "\n".join([
-        "site_id,name,network,region",
-        'S1,"=HYPERLINK(""x"")",Préfecture,Bretagne',
-        "S2,+33 1 23,Préfecture,Bretagne",
-        "S3,Mairie,Préfecture,Bretagne",
-    ]).encode()
+    data = "\n".join(
+        [
+            "site_id,name,network,region",
+            'S1,"=HYPERLINK(""x"")",Préfecture,Bretagne',
+            "S2,+33 1 23,Préfecture,Bretagne",
+            "S3,Mairie,Préfecture,Bretagne",
+        ]
+    ).encode()
     campaign = new_campaign(2026, data)
     browser, _ = login_as("coordinator")
     assert post_form(browser, campaign, size=3, strata=["network"]).status_code == 302
     rows = parse_csv(browser.get(f"{page_url(campaign)}.csv").data)
     names = {row[0]: row[1] for row in rows[1:]}
-    assert names == {"S1": "'=HYPERLINK(\"x\")", "S2": "'+33 1 23", "S3": "Mairie"}
+    assert names == {"S1": '\'=HYPERLINK("x")', "S2": "'+33 1 23", "S3": "Mairie"}
     html = browser.get(page_url(campaign)).get_data(as_text=True)
     assert "=HYPERLINK(&#34;x&#34;)" in html  # shown on the page as written, escaped
 
@@ -251,8 +280,9 @@ def test_rotation_from_last_years_draw_shows_the_overlap_achieved(
     (previous,) = draws(app)
     html = browser.get(page_url(this_year)).get_data(as_text=True)
     assert f'<option value="{previous.id}">Baromètre 2025 (2025) · tirage n° {previous.id}' in html
-    response = post_form(browser, this_year, size=90, seed=99, previous_draw=previous.id,
-                         overlap=50)
+    response = post_form(
+        browser, this_year, size=90, seed=99, previous_draw=previous.id, overlap=50
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     text = squash(browser.get(page_url(this_year)).get_data(as_text=True))
     assert f"depuis le tirage n° {previous.id}, recouvrement visé 50\u202f%" in text
@@ -310,7 +340,8 @@ def test_neyman_uses_the_standard_deviations_given(login_as: Login, campaign_id:
     browser, _ = login_as("coordinator")
     sd = "\n".join(
         f"{network} × {region} ; {'3,0' if network == 'Préfecture' else '1'}"
-        for network in NETWORKS for region in REGIONS
+        for network in NETWORKS
+        for region in REGIONS
     )
     response = post_form(browser, campaign_id, button="preview", allocation="neyman", sd=sd)
     html = response.get_data(as_text=True)
@@ -345,9 +376,7 @@ def test_analyst_gets_403_on_the_sample_page(login_as: Login, campaign_id: int) 
     assert "Accès refusé" in response.get_data(as_text=True)
 
 
-def test_analyst_may_download_the_drawn_sample(
-    login_as: Login, campaign_id: int
-) -> None:
+def test_analyst_may_download_the_drawn_sample(login_as: Login, campaign_id: int) -> None:
     coordinator, _ = login_as("coordinator")
     assert post_form(coordinator, campaign_id).status_code == 302
     analyst, _ = login_as("analyst")

@@ -145,11 +145,21 @@ def test_coordinator_home_shows_the_frame_by_network_and_region(
         campaign = Campaign(name="Baromètre 2026", year=2026, referentiel_code="marianne")
         db.session.add(campaign)
         frame = [
-            ("Préfecture", "Bretagne"), ("Préfecture", "Normandie"), ("Sous-préfecture", "Bretagne")
+            ("Préfecture", "Bretagne"),
+            ("Préfecture", "Normandie"),
+            ("Sous-préfecture", "Bretagne"),
         ]
         for i, (network, region) in enumerate(frame):
-            db.session.add(Site(campaign=campaign, code=f"S{i}", name=f"Site {i}", network=network,
-                                region=region, permanent_random_number=0.5))
+            db.session.add(
+                Site(
+                    campaign=campaign,
+                    code=f"S{i}",
+                    name=f"Site {i}",
+                    network=network,
+                    region=region,
+                    permanent_random_number=0.5,
+                )
+            )
         db.session.commit()
     browser, _ = login_as("coordinator")
     html = browser.get("/coordination/").get_data(as_text=True)
@@ -190,9 +200,16 @@ def test_coordinator_home_lists_investigators(
 
     with app.app_context():
         create_investigator(
-            db.session, email="ines@example.fr", name="Inès Moreau", password=PASSWORD,
-            home_commune="Rennes", home_latitude=48.11, home_longitude=-1.68, capacity=25,
-            channels=["phone", "visit"], actor=None,
+            db.session,
+            email="ines@example.fr",
+            name="Inès Moreau",
+            password=PASSWORD,
+            home_commune="Rennes",
+            home_latitude=48.11,
+            home_longitude=-1.68,
+            capacity=25,
+            channels=["phone", "visit"],
+            actor=None,
         )
         db.session.commit()
     browser, _ = login_as("coordinator")
