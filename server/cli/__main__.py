@@ -1,0 +1,5 @@
+"""``python -m server.cli``: the same as the ``barometre`` console script."""
+
+from server.cli import main
+
+main()
