@@ -118,12 +118,12 @@ def main() -> None:
         drawn, seconds = timed(lambda m=method: draw_sample(units, allocation, method=m, seed=7))
         rows.append((f"draw {method}", seconds, f"{len(drawn.units)} sites"))
     srs = draw_sample(units, allocation, seed=7)
-    previous = [u.key for u in srs.units]
+    previous = srs.as_previous()
     rotated, seconds = timed(
         lambda: draw_sample(units, allocation, seed=8, previous=previous, overlap=0.5)
     )
     kept = sum(k for k, _ in (rotated.overlap or {}).values())
-    rows.append(("draw srs + rotation 50 %", seconds, f"kept {kept} of {len(previous)}"))
+    rows.append(("draw srs + rotation 50 %", seconds, f"kept {kept} of {len(previous.keys)}"))
 
     rng = random.Random(3)
     grades = [min(10.0, max(0.0, rng.gauss(7, 1.5))) for _ in srs.units]

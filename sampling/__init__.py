@@ -20,7 +20,8 @@ from sampling.frame import (
     Rejection,
     read_frame,
 )
-from sampling.prn import new_permanent_random_number, permanent_random_numbers
+from sampling.prn import new_permanent_random_number, permanent_random_numbers, stratum_start
+from sampling.rotation import PreviousDraw
 
 __all__ = [
     "AllocationRow",
@@ -31,6 +32,7 @@ __all__ = [
     "FrameSite",
     "FrameTooLargeError",
     "FrameUnit",
+    "PreviousDraw",
     "Rejection",
     "SampledUnit",
     "allocate",
@@ -43,4 +45,5 @@ __all__ = [
     "permanent_random_numbers",
     "read_frame",
     "stratum_key",
+    "stratum_start",
 ]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sampling.pps import inclusion_probabilities, systematic_selection
 from sampling.prn import stratum_start
-from sampling.rotation import rotated_window, target_overlap
+from sampling.rotation import PreviousDraw, rotated_start, target_overlap
 
 DrawMethod = Literal["srs", "systematic", "pps"]
 METHODS: tuple[DrawMethod, ...] = ("srs", "systematic", "pps")
@@ -47,11 +47,19 @@ class SampledUnit:
 @dataclass
 class DrawResult:
     """The sample; `overlap` maps stratum → (units kept from last year, target) under rotation;
-    `starts` the start used per stratum (PRN start for srs, random start for the others)."""
+    `starts` the start used per stratum (PRN start for srs, random start for the others), to be
+    recorded so that a later srs draw can rotate from it; `sizes` stratum → (n_h, N_h)."""
 
     units: list[SampledUnit]
     overlap: dict[str, tuple[int, int]] | None
     starts: dict[str, float]
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def as_previous(self) -> PreviousDraw:
+        """This draw as the previous one of a later rotated srs draw."""
+        return PreviousDraw(
+            keys=[unit.key for unit in self.units], starts=self.starts, sizes=self.sizes
+        )
 
 
 def stratum_key(values: Sequence[str]) -> str:
@@ -109,26 +117,28 @@ def _srs(
     members: list[FrameUnit],
     n: int,
     seed: int,
-    previous: Collection[str] | None,
+    previous: PreviousDraw | None,
     overlap: float | None,
 ) -> tuple[list[FrameUnit], float, tuple[int, int] | None]:
-    """The n units met first on the PRN circle from the start (ties in PRN by key)."""
+    """The n units met first on the PRN circle from the start (ties in PRN by key).
+
+    The start is the stratum's seeded one, or under rotation the previous draw's start moved
+    by a shift fixed by the overlap and the sizes alone (`sampling.rotation`): never by the
+    PRNs, so the sample stays an exact SRSWOR.
+    """
     members = sorted(members, key=lambda u: (u.prn, u.key))
     prns = [u.prn for u in members]
-    flags = [u.key in previous for u in members] if previous is not None else []
-    target = None
-    if overlap is not None:
-        target = target_overlap(overlap, n, sum(flags))
-    if target is not None and any(flags) and 0 < n < len(members):
-        first = rotated_window(prns, flags, n, target)
-        start = prns[first]
-    else:
-        start = stratum_start(seed, stratum)
-        first = bisect.bisect_left(prns, start) % len(members)
+    start = stratum_start(seed, stratum)
+    target = 0
+    if previous is not None and overlap is not None and stratum in previous.starts:
+        previous_size = previous.sizes[stratum]
+        start = rotated_start(previous.starts[stratum], overlap, previous_size, (n, len(members)))
+        target = target_overlap(overlap, n, previous_size[0])
+    first = bisect.bisect_left(prns, start) % len(members)
     chosen = _prn_window(members, n, first)
     report = None
-    if target is not None and previous is not None:
-        report = (sum(u.key in previous for u in chosen), target)
+    if previous is not None:
+        report = (sum(u.key in previous.keys for u in chosen), target)
     return chosen, start, report
 
 
@@ -153,12 +163,17 @@ def _systematic(
     return [(members[i], min(probabilities[i], 1.0)) for i in indices]
 
 
-def _check_rotation(method: str, previous: Collection[str] | None, overlap: float | None) -> None:
+def _check_rotation(method: str, previous: PreviousDraw | None, overlap: float | None) -> None:
     if method not in METHODS:
         raise ValueError(f"Méthode de tirage inconnue : {method!r} ({', '.join(METHODS)}).")
     if (previous is None) != (overlap is None):
         raise ValueError(
             "La rotation demande à la fois l'échantillon précédent et le recouvrement."
+        )
+    if previous is not None and not isinstance(previous, PreviousDraw):
+        raise ValueError(
+            "L'échantillon précédent doit être un PreviousDraw (unités, départs et tailles "
+            "par strate), par exemple DrawResult.as_previous()."
         )
     if overlap is not None:
         if method != "srs":
@@ -175,30 +190,33 @@ def draw_sample(
     *,
     method: DrawMethod = "srs",
     seed: int,
-    previous: Collection[str] | None = None,
+    previous: PreviousDraw | None = None,
     overlap: float | None = None,
 ) -> DrawResult:
     """Draw allocation[h] units in each stratum h.
 
-    - srs: sequential PRN selection, an exact SRSWOR; with `previous` and `overlap` the start is
-      shifted to keep about that share of last year's sites (see `sampling.rotation`).
-      π = n_h/N_h.
+    - srs: sequential PRN selection from a start, an exact SRSWOR; with `previous` (the draw
+      rotated from: its units, and per stratum its PRN start and (n, N)) and `overlap` the
+      start of each stratum it covers is its previous start moved by a shift set by `overlap`
+      and the sizes, keeping on average about overlap × min(n, n') of its units (see
+      `sampling.rotation`); `DrawResult.overlap` reports (kept, target) per stratum, the target
+      being 0 in a stratum the previous draw did not have. π = n_h/N_h, exactly.
     - systematic: units ordered by `order` (then PRN, key), seeded random start, interval
       N_h/n_h (Madow's systematic sampling with a real interval). π = n_h/N_h.
     - pps: systematic πps on `size` in the same order, units with π ≥ 1 taken with certainty.
     Weights are 1/π; a stratum taken whole is flagged certainty.
     """
     _check_rotation(method, previous, overlap)
-    previous_keys = None if previous is None else set(previous)
     groups = _group(units, allocation)
     sampled: list[SampledUnit] = []
     starts: dict[str, float] = {}
+    sizes: dict[str, tuple[int, int]] = {}
     overlaps: dict[str, tuple[int, int]] = {}
     for stratum in sorted(groups):
         members, n = groups[stratum], allocation[stratum]
         start = stratum_start(seed, stratum)
         if method == "srs":
-            chosen, start, report = _srs(stratum, members, n, seed, previous_keys, overlap)
+            chosen, start, report = _srs(stratum, members, n, seed, previous, overlap)
             if report is not None:
                 overlaps[stratum] = report
             picks = [(unit, n / len(members)) for unit in chosen]
@@ -207,6 +225,7 @@ def draw_sample(
         else:
             picks = _systematic(members, n, start, sizes=method == "pps")
         starts[stratum] = start
+        sizes[stratum] = (n, len(members))
         whole = n == len(members)
         sampled.extend(
             SampledUnit(
@@ -219,5 +238,8 @@ def draw_sample(
             for unit, probability in picks
         )
     return DrawResult(
-        units=sampled, overlap=overlaps if overlap is not None else None, starts=starts
+        units=sampled,
+        overlap=overlaps if overlap is not None else None,
+        starts=starts,
+        sizes=sizes,
     )

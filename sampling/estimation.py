@@ -11,6 +11,9 @@ fpc=~N)`, `svymean`, `confint(..., df=degf(design))`), so published figures can 
   Like `subset(design, ...)`, a domain keeps every sampled unit of a stratum it touches for
   the variance (domain estimation as a ratio), and strata it does not touch add nothing;
 - t interval on df = (units in the domain) − (strata holding any), R's `degf()` of the subset.
+  With df = 0 (e.g. a domain of one unit, or one unit per stratum it touches) there is no t
+  quantile: R's `confint` gives NaN even when se = 0, and here the interval is None and the
+  figure is flagged "no_degrees_of_freedom", whatever the se or the proportion.
 
 A stratum taken whole ((N_h − n_h)/N_h < 1e-7, R's test) adds no variance; a stratum with one
 sampled unit out of more raises ValueError, as R's default `lonely.psu = "fail"` does.
@@ -36,14 +39,14 @@ class Estimate:
     """A point estimate with its standard error, confidence interval, unit count and df.
 
     `flags`: "small_sample" (fewer than `minimum_n` units), "boundary_proportion" (p = 0 or 1,
-    interval (p, p)), "no_degrees_of_freedom" (df < 1 with a positive se: interval is NaN,
-    as in R).
+    interval (p, p) when there are degrees of freedom), "no_degrees_of_freedom" (df < 1: no
+    interval, `ci_low` and `ci_high` are None, where R gives NaN).
     """
 
     estimate: float
     se: float
-    ci_low: float
-    ci_high: float
+    ci_low: float | None
+    ci_high: float | None
     n: int
     df: int
     flags: tuple[str, ...] = ()
@@ -146,11 +149,12 @@ def _flags(core: _Core, minimum_n: int) -> list[str]:
     return [SMALL_SAMPLE] if core.n < minimum_n else []
 
 
-def _half_width(se: float, df: int, level: float) -> float:
+def _half_width(se: float, df: int, level: float) -> float | None:
+    """t(df, (1 + level)/2) · se; None without degrees of freedom (R: NaN, even for se = 0)."""
+    if df < 1:
+        return None
     if se == 0.0:
         return 0.0
-    if df < 1:
-        return math.nan
     return t_quantile((1.0 + level) / 2.0, df) * se
 
 
@@ -168,8 +172,9 @@ def estimate_mean(
     core = _stratified_mean(values, strata, population, weights, domain, level)
     flags = _flags(core, minimum_n)
     half = _half_width(core.se, core.df, level)
-    if math.isnan(half):
+    if half is None:
         flags.append(NO_DEGREES_OF_FREEDOM)
+        return Estimate(core.mean, core.se, None, None, core.n, core.df, tuple(flags))
     return Estimate(
         core.mean, core.se, core.mean - half, core.mean + half, core.n, core.df, tuple(flags)
     )
@@ -194,7 +199,8 @@ def estimate_proportion(
     The interval is R's `svyciprop(method = "logit")` in closed form: the Wald interval on the
     logit scale, se_logit = se / (p(1 − p)) by the delta method, mapped back with expit:
     expit(logit(p) ∓ t(df, (1 + level)/2) · se/(p(1 − p))). It stays inside [0, 1]. At p = 0 or
-    1 the logit is infinite: the interval is (p, p) and the estimate is flagged.
+    1 the logit is infinite: the interval is (p, p) and the estimate is flagged. Without degrees
+    of freedom there is no interval at all (None, flagged), at p = 0 or 1 too.
     """
     numbers: list[float] = []
     for value in values:
@@ -204,12 +210,15 @@ def estimate_proportion(
     core = _stratified_mean(numbers, strata, population, weights, domain, level)
     p, se = core.mean, core.se
     flags = _flags(core, minimum_n)
-    if p <= 0.0 or p >= 1.0:
+    boundary = p <= 0.0 or p >= 1.0
+    if boundary:
         flags.append(BOUNDARY)
-        return Estimate(p, se, p, p, core.n, core.df, tuple(flags))
-    half = _half_width(se / (p * (1.0 - p)), core.df, level)
-    if math.isnan(half):
+    if core.df < 1:
         flags.append(NO_DEGREES_OF_FREEDOM)
+        return Estimate(p, se, None, None, core.n, core.df, tuple(flags))
+    if boundary:
+        return Estimate(p, se, p, p, core.n, core.df, tuple(flags))
+    half = t_quantile((1.0 + level) / 2.0, core.df) * se / (p * (1.0 - p))
     logit = math.log(p / (1.0 - p))
     return Estimate(
         p, se, _expit(logit - half), _expit(logit + half), core.n, core.df, tuple(flags)
@@ -252,7 +261,8 @@ def estimate_difference(
     if n < minimum_n:
         flags.append(SMALL_SAMPLE)
     half = _half_width(se, df, level)
-    if math.isnan(half):
+    if half is None:
         flags.append(NO_DEGREES_OF_FREEDOM)
+        return Estimate(difference, se, None, None, n, df, tuple(dict.fromkeys(flags)))
     unique = tuple(dict.fromkeys(flags))
     return Estimate(difference, se, difference - half, difference + half, n, df, unique)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sampling import frame_csv, frame_xlsx
 from sampling.frame_columns import map_columns
@@ -25,7 +26,10 @@ __all__ = [
     "FrameReadResult",
     "FrameSite",
     "FrameTooLargeError",
+    "Records",
     "Rejection",
+    "fit_width",
+    "open_records",
     "read_frame",
 ]
 
@@ -47,10 +51,21 @@ def check_size(size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         )
 
 
-def read_frame(
-    data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> FrameReadResult:
-    """Read a frame file, keeping good sites and listing refused rows.
+@dataclass
+class Records:
+    """A file's records, header first, as (physical line or row number, field texts)."""
+
+    rows: Iterator[tuple[int, list[str]]]
+    encoding: str | None
+    delimiter: str | None
+    #: CSV records must have exactly the header's width; XLSX rows may stop early.
+    csv_rows: bool
+    #: The text may hold NUL characters: check each row for them.
+    nul: bool
+
+
+def open_records(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Records:
+    """Recognise a CSV or XLSX file and iterate its records, whatever its columns.
 
     The format comes from the content first (an XLSX is a ZIP archive), then the name: a file
     named .xlsx that is not a workbook is refused rather than misread as text.
@@ -70,12 +85,12 @@ def read_frame(
                 f"Le fichier « {filename} » porte l'extension {extension} mais n'est pas un "
                 "classeur Excel : enregistrez-le au format .xlsx ou CSV."
             )
-        return _read(
+        return Records(
             frame_xlsx.records(data), encoding=None, delimiter=None, csv_rows=False, nul=True
         )
     text, encoding = frame_csv.decode(data)
     delimiter = frame_csv.detect_delimiter(text)
-    return _read(
+    return Records(
         frame_csv.records(text, delimiter),
         encoding=encoding,
         delimiter=delimiter,
@@ -84,29 +99,36 @@ def read_frame(
     )
 
 
-def _read(
-    rows: Iterator[tuple[int, list[str]]],
-    *,
-    encoding: str | None,
-    delimiter: str | None,
-    csv_rows: bool,
-    nul: bool,
+def fit_width(line: int, fields: list[str], width: int, *, csv_rows: bool) -> list[str] | Rejection:
+    """A record cut to the header's width (trailing separators dropped), or its rejection."""
+    if len(fields) > width and not any(fields[width:]):
+        fields = fields[:width]  # trailing separators
+    if len(fields) > width or (csv_rows and len(fields) < width):
+        return Rejection(line, field_count_reason(len(fields), width))
+    return fields
+
+
+def read_frame(
+    data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> FrameReadResult:
-    header = next(rows, None)
+    """Read a frame file, keeping good sites and listing refused rows."""
+    return _read(open_records(data, filename, max_bytes=max_bytes))
+
+
+def _read(records: Records) -> FrameReadResult:
+    header = next(records.rows, None)
     if header is None:
         raise FrameFormatError("Le fichier ne contient aucune ligne (ni en-tête, ni site).")
     columns = map_columns(header[1])
-    builder = RowBuilder(columns, check_nul=nul)
+    builder = RowBuilder(columns, check_nul=records.nul)
     width = len(columns.columns)
     sites: list[FrameSite] = []
     rejected: list[Rejection] = []
-    for line, fields in rows:
-        if len(fields) > width and not any(fields[width:]):
-            fields = fields[:width]  # trailing separators
-        if len(fields) > width or (csv_rows and len(fields) < width):
-            rejected.append(Rejection(line, field_count_reason(len(fields), width)))
-            continue
-        outcome = builder.build(line, fields)
+    for line, fields in records.rows:
+        fitted = fit_width(line, fields, width, csv_rows=records.csv_rows)
+        if isinstance(fitted, Rejection):  # name the site too, as far as the fields tell
+            fitted = Rejection(fitted.line, fitted.reason, builder.site_id(fields))
+        outcome = fitted if isinstance(fitted, Rejection) else builder.build(line, fitted)
         if isinstance(outcome, Rejection):
             rejected.append(outcome)
         else:
@@ -117,6 +139,6 @@ def _read(
         sites=sites,
         rejected=rejected,
         columns=columns.columns,
-        encoding=encoding,
-        delimiter=delimiter,
+        encoding=records.encoding,
+        delimiter=records.delimiter,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sampling.frame_model import FrameFormatError
@@ -34,7 +34,6 @@ REQUIRED: dict[str, str] = {
     "region": "region",
 }
 
-_FIELD_BY_ALIAS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _SEPARATORS = re.compile(r"[\s\-_.']+")
 
 
@@ -57,8 +56,17 @@ class ColumnMap:
     extra: dict[str, int]
 
 
-def map_columns(header: Sequence[str]) -> ColumnMap:
-    """Match a header row to the known fields; refuse missing, unnamed or duplicated columns."""
+def map_columns(
+    header: Sequence[str],
+    aliases: Mapping[str, Sequence[str]] = ALIASES,
+    required: Mapping[str, str] = REQUIRED,
+) -> ColumnMap:
+    """Match a header row to the known fields; refuse missing, unnamed or duplicated columns.
+
+    ``aliases`` and ``required`` default to the frame's; another file read with the same
+    conventions (the investigators' list) passes its own.
+    """
+    field_by_alias = {alias: name for name, names in aliases.items() for alias in names}
     columns = [cell.strip() for cell in header]
     while columns and not columns[-1]:
         columns.pop()  # trailing separators or empty trailing cells
@@ -78,7 +86,7 @@ def map_columns(header: Sequence[str]) -> ColumnMap:
                 f"(colonnes {seen[key] + 1} et {index + 1})."
             )
         seen[key] = index
-        field_name = _FIELD_BY_ALIAS.get(key)
+        field_name = field_by_alias.get(key)
         if field_name is None:
             extra[title] = index
         elif field_name in known:
@@ -88,7 +96,7 @@ def map_columns(header: Sequence[str]) -> ColumnMap:
             )
         else:
             known[field_name] = index
-    missing = [label for name, label in REQUIRED.items() if name not in known]
+    missing = [label for name, label in required.items() if name not in known]
     if missing:
         raise FrameFormatError("Colonnes obligatoires absentes : " + ", ".join(missing) + ".")
     return ColumnMap(columns=columns, known=known, extra=extra)

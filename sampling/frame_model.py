@@ -36,10 +36,15 @@ class FrameSite:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A refused row: its physical line number and the reason, in French for the coordinator."""
+    """A refused row: its physical line number and the reason, in French for the coordinator.
+
+    `site_id` is what the row holds in its site_id column (None when empty), so that the
+    coordinator can also find the site by its code.
+    """
 
     line: int
     reason: str
+    site_id: str | None = None
 
 
 @dataclass

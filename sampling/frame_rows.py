@@ -101,14 +101,23 @@ class RowBuilder:
         self._extra = list(columns.extra.items())
         self._width = width
 
+    def site_id(self, fields: Sequence[str]) -> str | None:
+        """The record's site_id field, trimmed (None when empty or missing)."""
+        position = self._index["site_id"]
+        return (fields[position].strip() or None) if position < len(fields) else None
+
     def build(self, line: int, fields: Sequence[str]) -> FrameSite | Rejection:
         """Check a record whose field count is already known to be right."""
         values = list(fields)
         values += [""] * (self._width + 1 - len(values))
-        if self.check_nul and any("\x00" in value for value in values):
-            return Rejection(line, "La ligne contient un caractère nul (octet 0) : fichier abîmé ?")
         index = self._index
         site_id = values[index["site_id"]].strip()
+        if self.check_nul and any("\x00" in value for value in values):
+            return Rejection(
+                line,
+                "La ligne contient un caractère nul (octet 0) : fichier abîmé ?",
+                site_id.replace("\x00", "") or None,
+            )
         reasons: list[str] = []
         if not site_id:
             reasons.append("Identifiant du site (site_id) vide.")
@@ -122,7 +131,7 @@ class RowBuilder:
         longitude = _coordinate(values[index["longitude"]], "Longitude", 180, reasons)
         size = _size(values[index["size"]], reasons)
         if reasons:
-            return Rejection(line, " ".join(reasons))
+            return Rejection(line, " ".join(reasons), site_id or None)
         return FrameSite(
             line,
             site_id,

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 from server.extensions import db, login_manager
@@ -19,6 +19,8 @@ from server.services import accounts
 from server.services.errors import AuthenticationFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_API_USER = "barometre.api_user"
 
 
 def init_app(app: Flask) -> None:
@@ -46,9 +48,14 @@ def throttle_policy() -> accounts.ThrottlePolicy:
 
 
 def api_user() -> User:
-    """The user behind the request's bearer token (cached for the request), or 401."""
-    if "api_user" in g:
-        user: User = g.api_user
+    """The user behind the request's bearer token (cached for the request), or 401.
+
+    Cached in the request's environ, not in ``g``: ``g`` lives as long as the app context,
+    which a caller (a test, a CLI command) may hold across several requests.
+    """
+    cached = request.environ.get(_API_USER)
+    if cached is not None:
+        user: User = cached
         return user
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -58,7 +65,7 @@ def api_user() -> User:
         user = accounts.user_for_token(db.session, token.strip())
     except AuthenticationFailed as error:
         abort(401, description=error.message)
-    g.api_user = user
+    request.environ[_API_USER] = user
     return user
 
 
@@ -88,6 +95,8 @@ def api_roles(*roles: Role) -> Callable[[F], F]:
                 _refuse(user, roles)
             return view(*args, **kwargs)
 
+        #: Read by the access tests, which walk every route of the URL map.
+        wrapper.api_roles = roles  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -138,6 +138,16 @@ def load_config(
         "SMTP_PASSWORD": env_str(env, "SMTP_PASSWORD"),
         "SMTP_STARTTLS": env_bool(env, "SMTP_STARTTLS", True),
         "MAIL_FROM": env_str(env, "MAIL_FROM", "barometre@localhost"),
+        "SMTP_TIMEOUT_SECONDS": env_int(env, "SMTP_TIMEOUT_SECONDS", 20),
+        # The outbox and the scheduler (server/services/outbox.py, server/scheduler.py)
+        "OUTBOX_MAX_ATTEMPTS": env_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_RETRY_SECONDS": env_int(env, "OUTBOX_RETRY_SECONDS", 60),
+        "OUTBOX_RETRY_MAX_SECONDS": env_int(env, "OUTBOX_RETRY_MAX_SECONDS", 3600),
+        "OUTBOX_BATCH": env_int(env, "OUTBOX_BATCH", 50),
+        "REMINDER_HOURS": env_int(env, "REMINDER_HOURS", 48),
+        "SCHEDULER_LEASE_SECONDS": env_int(env, "SCHEDULER_LEASE_SECONDS", 60),
+        "SCHEDULER_POLL_SECONDS": env_int(env, "SCHEDULER_POLL_SECONDS", 10),
+        "SCHEDULER_INTERVAL_SECONDS": env_int(env, "SCHEDULER_INTERVAL_SECONDS", 0),
         # flask-smorest / OpenAPI
         "API_TITLE": "Baromètre API",
         "API_VERSION": "v1",

@@ -37,6 +37,7 @@ from survey_schemas.registry import (
 from survey_schemas.scoring import question_points, score_test, site_grades
 from survey_schemas.workdays import (
     DEPARTMENT_SUBDIVISIONS,
+    add_working_days,
     is_working_day,
     subdivision,
     working_days_between,
@@ -65,6 +66,7 @@ __all__ = [
     "ScoringRule",
     "Section",
     "ThresholdRule",
+    "add_working_days",
     "build_xlsform",
     "clean_answers",
     "evaluate",

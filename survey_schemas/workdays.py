@@ -3,7 +3,8 @@
 DESIGN.md §3.6: count the working days after ``sent`` up to and including ``received``; Monday to
 Friday less the public holidays of the ``holidays`` package, with the extra days of the site's
 department when it has some (Good Friday and 26 December in Alsace-Moselle, the abolition of
-slavery and others overseas).
+slavery and others overseas). ``add_working_days`` goes the other way, from a send date and a
+delay to the deadline (DESIGN.md §3.10).
 """
 
 from __future__ import annotations
@@ -61,3 +62,22 @@ def working_days_between(sent: date, received: date, *, department: str | None =
             count += 1
         day += timedelta(days=1)
     return count
+
+
+def add_working_days(day: date, count: int, *, department: str | None = None) -> date:
+    """The date that is ``count`` working days after ``day``: a reply deadline.
+
+    The inverse of ``working_days_between``: ``working_days_between(day, add_working_days(day, n))
+    == n``, and for ``n >= 1`` the result is the earliest such date, hence a working day itself
+    (a Friday plus one working day is the next Monday, or Tuesday after Easter Monday). ``count``
+    0 returns ``day`` unchanged, even when ``day`` is not a working day; a negative ``count``
+    raises ValueError. ``department`` is read as in ``working_days_between``.
+    """
+    if count < 0:
+        raise ValueError(f"nombre de jours ouvrés négatif ({count})")
+    remaining = count
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, department=department):
+            remaining -= 1
+    return day

@@ -53,6 +53,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with application.app_context():
         _drop_everything()
         upgrade()
+        _empty_tables()
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -73,9 +74,15 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
         db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    """Every test starts from empty tables (the migration's shipped référentiels included:
+    tests that need them ask for ``shipped_referentiels`` or use the factory)."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
@@ -92,6 +99,25 @@ def runner(app: Flask) -> Any:
 def session(app: Flask) -> Iterator[Any]:
     with app.app_context():
         yield db.session
+
+
+@pytest.fixture
+def factory(session: Any) -> Any:
+    """The test factory (``tests/factories.py``) bound to the app's session."""
+    from tests.factories import Factory
+
+    return Factory(session)
+
+
+@pytest.fixture
+def shipped_referentiels(app: Flask) -> None:
+    """Store the shipped référentiels, as ``barometre db upgrade`` leaves them on a fresh
+    install (every table is emptied after each test)."""
+    from server.services import referentiels
+
+    with app.app_context():
+        referentiels.load_shipped(db.session, actor=None)
+        db.session.commit()
 
 
 @pytest.fixture

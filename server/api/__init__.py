@@ -11,7 +11,17 @@ from server.extensions import csrf
 
 
 def register(app: Flask, api: Api) -> None:
-    from server.api import auth, campaigns, investigators, referentiels, samples, sites
+    from server.api import (
+        auth,
+        campaigns,
+        investigators,
+        missions,
+        referentiels,
+        samples,
+        scenarios,
+        sites,
+        waves,
+    )
 
     for blueprint in (
         auth.blp,
@@ -20,6 +30,9 @@ def register(app: Flask, api: Api) -> None:
         sites.blp,
         samples.blp,
         referentiels.blp,
+        waves.blp,
+        missions.blp,
+        scenarios.blp,
     ):
         # The API authenticates with bearer tokens, never with the session cookie, so a forged
         # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.

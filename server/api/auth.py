@@ -48,8 +48,8 @@ class Token(MethodView):
         db.session.commit()
         return {"token": clear, "role": user.role.value, "expires_at": token.expires_at}
 
-    @blp.response(204)
     @api_roles()
+    @blp.response(204)
     def delete(self) -> None:
         """Revoke the token this request carries."""
         token = request.headers["Authorization"].partition(" ")[2].strip()
@@ -59,8 +59,8 @@ class Token(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.response(200, UserSchema)
     @api_roles()
+    @blp.response(200, UserSchema)
     def get(self) -> Any:
         """The account behind the token."""
         return api_user()

@@ -24,7 +24,8 @@ class CampaignCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     year = fields.Integer(required=True)
     referentiel = fields.String(load_default="marianne", validate=validate.Length(min=1, max=50))
-    referentiel_version = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    #: Latest stored version of the référentiel unless one is named.
+    referentiel_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class CampaignSchema(Schema):
@@ -33,21 +34,22 @@ class CampaignSchema(Schema):
     year = fields.Integer()
     referentiel = fields.String(attribute="referentiel_code")
     referentiel_version = fields.Integer()
+    referentiel_id = fields.Integer()
     created_at = fields.DateTime()
 
 
 @blp.route("")
 class Campaigns(MethodView):
+    @api_roles(*READERS)
     @blp.response(200, CampaignSchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
-    @api_roles(*READERS)
     def get(self, pagination_parameters: PaginationParameters) -> list[Any]:
         """List campaigns, most recent year first."""
         return paginate(campaigns.campaigns_query(), pagination_parameters)
 
+    @api_roles(Role.COORDINATOR)
     @blp.arguments(CampaignCreateSchema)
     @blp.response(201, CampaignSchema)
-    @api_roles(Role.COORDINATOR)
     def post(self, data: dict[str, Any]) -> Campaign:
         """Create a campaign."""
         campaign = campaigns.create_campaign(
@@ -64,8 +66,8 @@ class Campaigns(MethodView):
 
 @blp.route("/<int:campaign_id>")
 class CampaignById(MethodView):
-    @blp.response(200, CampaignSchema)
     @api_roles(*READERS)
+    @blp.response(200, CampaignSchema)
     def get(self, campaign_id: int) -> Campaign:
         """One campaign."""
         return campaigns.get_campaign(db.session, campaign_id)

@@ -195,19 +195,19 @@ def _published(outcome: LoadOutcome[Any]) -> tuple[Any, int]:
 
 @blp.route("/referentiels")
 class Referentiels(MethodView):
+    @api_roles(*READERS)
     @blp.response(200, ReferentielSchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
-    @api_roles(*READERS)
     def get(self, pagination_parameters: PaginationParameters) -> list[Referentiel]:
         """List the stored référentiel versions, by code then version."""
         return paginate(referentiels.referentiels_query(), pagination_parameters)
 
+    @api_roles(Role.ADMIN)
     @blp.doc(requestBody=_DOCUMENT_BODY)
     @blp.response(201, ReferentielSchema, description="Nouvelle version enregistrée.")
     @blp.alt_response(200, schema=ReferentielSchema, description="Version identique déjà chargée.")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    @api_roles(Role.ADMIN)
     def post(self) -> tuple[Referentiel, int]:
         """Publish a référentiel version (JSON body, or multipart ``file``)."""
         outcome = referentiels.load_referentiel_document(
@@ -219,8 +219,8 @@ class Referentiels(MethodView):
 
 @blp.route("/referentiels/<int:referentiel_id>")
 class ReferentielById(MethodView):
-    @blp.response(200, ReferentielSchema)
     @api_roles(*READERS)
+    @blp.response(200, ReferentielSchema)
     def get(self, referentiel_id: int) -> Referentiel:
         """One référentiel version with its engagements and questionnaires."""
         return referentiels.get_referentiel(db.session, referentiel_id)
@@ -228,10 +228,10 @@ class ReferentielById(MethodView):
 
 @blp.route("/questionnaires")
 class Questionnaires(MethodView):
+    @api_roles(*READERS)
     @blp.arguments(QuestionnaireFilterSchema, location="query")
     @blp.response(200, QuestionnaireSummarySchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
-    @api_roles(*READERS)
     def get(
         self, filters: dict[str, Any], pagination_parameters: PaginationParameters
     ) -> list[Questionnaire]:
@@ -241,6 +241,7 @@ class Questionnaires(MethodView):
         )
         return paginate(statement, pagination_parameters)
 
+    @api_roles(Role.ADMIN)
     @blp.doc(requestBody=_DOCUMENT_BODY)
     @blp.response(201, QuestionnaireSchema, description="Nouvelle version enregistrée.")
     @blp.alt_response(
@@ -248,7 +249,6 @@ class Questionnaires(MethodView):
     )
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    @api_roles(Role.ADMIN)
     def post(self) -> tuple[dict[str, Any], int]:
         """Publish a questionnaire version; its référentiel version must already be stored."""
         outcome = referentiels.load_questionnaire_document(
@@ -261,8 +261,8 @@ class Questionnaires(MethodView):
 
 @blp.route("/questionnaires/<int:questionnaire_id>")
 class QuestionnaireById(MethodView):
-    @blp.response(200, QuestionnaireSchema)
     @api_roles(*READERS)
+    @blp.response(200, QuestionnaireSchema)
     def get(self, questionnaire_id: int) -> dict[str, Any]:
         """One questionnaire version with its sections and questions."""
         return _questionnaire(referentiels.get_questionnaire(db.session, questionnaire_id))
@@ -278,6 +278,7 @@ def xlsform_filename(row: Questionnaire) -> str:
 
 @blp.route("/questionnaires/<int:questionnaire_id>/xlsform")
 class QuestionnaireXlsform(MethodView):
+    @api_roles(*READERS)
     @blp.doc(
         responses={
             "200": {
@@ -286,7 +287,6 @@ class QuestionnaireXlsform(MethodView):
             }
         }
     )
-    @api_roles(*READERS)
     def get(self, questionnaire_id: int) -> Response:
         """The questionnaire as an XLSForm workbook, for partners' own survey tools."""
         row = referentiels.get_questionnaire(db.session, questionnaire_id)

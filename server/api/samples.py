@@ -101,9 +101,9 @@ class SampleFilterSchema(Schema):
 
 @blp.route("/<int:campaign_id>/sample/preview")
 class SamplePreview(MethodView):
+    @api_roles(Role.COORDINATOR)
     @blp.arguments(DrawRequestSchema)
     @blp.response(200, PreviewSchema)
-    @api_roles(Role.COORDINATOR)
     def post(self, data: dict[str, Any], campaign_id: int) -> dict[str, Any]:
         """The allocation table a draw with these parameters would use; nothing is drawn."""
         campaign = campaigns.get_campaign(db.session, campaign_id)
@@ -117,9 +117,9 @@ class SamplePreview(MethodView):
 
 @blp.route("/<int:campaign_id>/sample")
 class Sample(MethodView):
+    @api_roles(Role.COORDINATOR)
     @blp.arguments(DrawRequestSchema)
     @blp.response(201, DrawSchema)
-    @api_roles(Role.COORDINATOR)
     def post(self, data: dict[str, Any], campaign_id: int) -> Draw:
         """Draw the sample. Replacing an unlocked draw needs ``confirm: true`` (409 otherwise);
         a draw used by a wave is locked (409)."""
@@ -130,9 +130,9 @@ class Sample(MethodView):
         db.session.commit()
         return draw
 
+    @api_roles(Role.COORDINATOR, Role.ANALYST)
     @blp.arguments(SampleFilterSchema, location="query")
     @blp.response(200, SampleSchema)
-    @api_roles(Role.COORDINATOR, Role.ANALYST)
     def get(self, filters: dict[str, Any], campaign_id: int) -> dict[str, Any]:
         """The current draw and its sites, with stratum, inclusion probability and weight."""
         campaign = campaigns.get_campaign(db.session, campaign_id)

@@ -66,9 +66,9 @@ class SiteFilterSchema(Schema):
 
 @blp.route("/<int:campaign_id>/sites/import")
 class FrameImport(MethodView):
+    @api_roles(Role.COORDINATOR)
     @blp.arguments(FrameUploadSchema, location="files")
     @blp.response(200, ImportResultSchema)
-    @api_roles(Role.COORDINATOR)
     def post(self, files: dict[str, Any], campaign_id: int) -> Any:
         """Import a frame file (CSV or XLSX, multipart field ``file``); rejected lines are
         listed with their line number and reason, the good ones written in one transaction."""
@@ -91,10 +91,10 @@ class FrameImport(MethodView):
 
 @blp.route("/<int:campaign_id>/sites")
 class Sites(MethodView):
+    @api_roles(Role.COORDINATOR, Role.ANALYST)
     @blp.arguments(SiteFilterSchema, location="query")
     @blp.response(200, SiteSchema(many=True))
     @blp.paginate(page_size=100, max_page_size=1000)
-    @api_roles(Role.COORDINATOR, Role.ANALYST)
     def get(
         self, filters: dict[str, str], campaign_id: int, pagination_parameters: PaginationParameters
     ) -> list[Any]:

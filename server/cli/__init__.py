@@ -49,7 +49,7 @@ def read_password(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from server.cli import frame, referentiels, sample, serve, users
+    from server.cli import frame, referentiels, sample, scheduler, serve, users
 
     for command in (
         users.users_group,
@@ -58,5 +58,6 @@ def register(app: Flask) -> None:
         referentiels.referentiels_group,
         serve.serve_command,
         serve.demo_command,
+        scheduler.scheduler_command,
     ):
         app.cli.add_command(command)

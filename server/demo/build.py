@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,8 +19,17 @@ from sqlalchemy.orm import Session
 
 from server.demo.frame import generate_demo_frame, write_frame_csv
 from server.demo.people import DEMO_STAFF, generate_demo_investigators
-from server.models import Campaign, Role, User
-from server.services import accounts, investigators, referentiels, sample_draws
+from server.demo.scenarios import demo_scenarios
+from server.models import Campaign, Role, Scenario, User, Wave
+from server.services import (
+    accounts,
+    assignments,
+    investigators,
+    referentiels,
+    sample_draws,
+    scenarios,
+    waves,
+)
 from server.services.campaigns import create_campaign
 from server.services.frame_import import import_frame
 
@@ -31,12 +41,17 @@ SAMPLE_SIZE = 600
 OVERLAP = 0.5
 #: Sites that only enter the frame in the current year (births), to make rotation realistic.
 NEW_THIS_YEAR_EVERY = 13
+#: The demo's wave: eight weeks of spring, the default plan (25 tests per site).
+WAVE_NAME = "Vague de printemps"
+WAVE_START = date(DEMO_YEAR, 3, 2)
+WAVE_END = date(DEMO_YEAR, 4, 24)
 
 
 @dataclass
 class DemoReport:
     accounts: list[tuple[str, str]] = field(default_factory=list)
     campaigns: list[Campaign] = field(default_factory=list)
+    wave: Wave | None = None
 
 
 def _ensure_user(session: Session, email: str, name: str, role: Role) -> User:
@@ -75,7 +90,6 @@ def _ensure_campaign(session: Session, year: int, coordinator: User) -> Campaign
             name=f"Baromètre {year}",
             year=year,
             referentiel_code="marianne",
-            referentiel_version=1,
             actor=coordinator,
         )
     return campaign
@@ -102,8 +116,10 @@ def _ensure_draw(
     session: Session, campaign: Campaign, request: sample_draws.DrawRequest, coordinator: User
 ) -> None:
     current = sample_draws.current_draw(session, campaign)
-    if current is not None and current.parameters == request.parameters():
-        return
+    if current is not None and (
+        current.parameters == request.parameters() or current.locked_at is not None
+    ):
+        return  # already drawn, or locked by the demo's wave: kept as it is
     sample_draws.draw_sample(session, campaign, request, actor=coordinator, confirm=True)
 
 
@@ -146,4 +162,33 @@ def build_demo(
             f"{SAMPLE_SIZE} sites tirés sur {len(frame)}, le recouvrement ne peut pas descendre "
             "beaucoup plus bas)"
         )
+    progress("Bibliothèque de scénarios…")
+    _ensure_scenarios(session, coordinator)
+    progress(f"Vague de printemps {current.year} : missions et attribution…")
+    wave = _ensure_wave(session, current, coordinator)
+    report.wave = wave
     return report
+
+
+def _ensure_scenarios(session: Session, coordinator: User) -> None:
+    known = set(session.execute(select(Scenario.network, Scenario.channel, Scenario.title)).all())
+    for row in demo_scenarios():
+        if (row["network"], row["channel"], row["title"]) not in known:
+            scenarios.create_scenario(session, actor=coordinator, **row)
+
+
+def _ensure_wave(session: Session, campaign: Campaign, coordinator: User) -> Wave:
+    """The spring wave on the current sample, with the default plan, assigned once."""
+    wave = session.scalar(
+        select(Wave).where(Wave.campaign_id == campaign.id, Wave.name == WAVE_NAME)
+    )
+    if wave is None:
+        wave = waves.open_wave(
+            session,
+            campaign,
+            waves.WaveRequest(name=WAVE_NAME, start=WAVE_START, end=WAVE_END),
+            actor=coordinator,
+        )
+        session.flush()
+        assignments.assign_wave(session, wave, actor=coordinator)
+    return wave

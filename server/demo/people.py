@@ -218,9 +218,10 @@ def generate_demo_investigators(seed: int = 2026, count: int = 40) -> list[dict[
     """``count`` investigators ``enqueteurNN@demo.barometre.fr``, identical for identical seeds.
 
     Keys: email, name, home_commune, home_latitude, home_longitude, capacity (tests per wave,
-    15–60), channels (subset of ``ALL_CHANNELS``), active. About 3 in 40 are inactive and 6 in 40
-    work remotely only (no visit); overseas investigators are all active and do everything, as
-    they are the only ones who can visit sites there.
+    300–480: a demo wave holds 15,000 tests for 40 people), visit_capacity (visits per wave,
+    25–50, 0 for remote-only people), channels (subset of ``ALL_CHANNELS``), active. About 3
+    in 40 are inactive and 6 in 40 work remotely only (no visit); overseas investigators are
+    all active and do everything, as they are the only ones who can visit sites there.
     """
     if count < 0:
         raise ValueError("count must be >= 0")
@@ -245,7 +246,8 @@ def generate_demo_investigators(seed: int = 2026, count: int = 40) -> list[dict[
                 "home_commune": town.name,
                 "home_latitude": town.latitude,
                 "home_longitude": town.longitude,
-                "capacity": rng.randint(15, 60),
+                "capacity": rng.randint(300, 480),
+                "visit_capacity": 0 if i in remote else rng.randint(25, 50),
                 "channels": list(REMOTE_CHANNELS if i in remote else ALL_CHANNELS),
                 "active": i not in inactive,
             }

@@ -17,12 +17,12 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     year: Mapped[int] = mapped_column(index=True)
-    #: Code of the référentiel (e.g. ``marianne``) and the version the campaign measures against.
-    referentiel_code: Mapped[str] = mapped_column(String(50))
-    referentiel_version: Mapped[int] = mapped_column(default=1)
+    #: The stored référentiel version the campaign measures against.
+    referentiel_id: Mapped[int] = mapped_column(ForeignKey("referentiels.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    referentiel: Mapped[Referentiel] = relationship()  # noqa: F821
     sites: Mapped[list[Site]] = relationship(  # noqa: F821
         back_populates="campaign", cascade="all, delete-orphan"
     )
@@ -32,3 +32,11 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
     waves: Mapped[list[Wave]] = relationship(  # noqa: F821
         back_populates="campaign", cascade="all, delete-orphan"
     )
+
+    @property
+    def referentiel_code(self) -> str:
+        return self.referentiel.code
+
+    @property
+    def referentiel_version(self) -> int:
+        return self.referentiel.version

@@ -24,10 +24,16 @@ class InvestigatorProfile(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     #: Investigators never test a site in their own home commune (they could be recognised).
     home_commune: Mapped[str] = mapped_column(String(200))
+    #: INSEE code of the home commune, when known: compared before the commune's name.
+    home_insee: Mapped[str | None] = mapped_column(String(5))
     home_latitude: Mapped[float]
     home_longitude: Mapped[float]
-    #: Maximum number of tests per wave.
+    #: Maximum number of tests per wave, all channels.
     capacity: Mapped[int]
+    #: Maximum number of visits per wave (visits cost travel; remote tests do not).
+    visit_capacity: Mapped[int]
+    #: ISO dates on which this person cannot test.
+    unavailable_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Channels this person may run, a subset of ``survey_schemas.CHANNELS``.
     channels: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)

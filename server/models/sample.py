@@ -32,6 +32,8 @@ class Draw(db.Model):  # type: ignore[name-defined,misc]
     allocation_table: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     #: Per-stratum overlap achieved with the previous draw, when rotation was asked.
     overlap_achieved: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    #: Stratum → PRN start of an srs draw: a later draw rotates from it by a fixed shift.
+    starts: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
     code_version: Mapped[str] = mapped_column(String(50))
     is_current: Mapped[bool] = mapped_column(default=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

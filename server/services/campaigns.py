@@ -5,13 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from server.models import Campaign, Site, User
+from server.models import Campaign, Referentiel, Site, User
 from server.services import audit
 from server.services.errors import Invalid, NotFound
 
 FIRST_YEAR = 2009  # the barometer's first edition
+
+
+def stored_referentiel(session: Session, code: str, version: int | None = None) -> Referentiel:
+    """The stored référentiel ``code`` (its latest version unless one is named), or ``Invalid``
+    listing the ones that exist, so the coordinator can pick one."""
+    statement = select(Referentiel).where(Referentiel.code == code.strip())
+    if version is not None:
+        statement = statement.where(Referentiel.version == version)
+    found = session.scalar(statement.order_by(Referentiel.version.desc()).limit(1))
+    if found is None:
+        known = [
+            f"{c} v{v}"
+            for c, v in session.execute(
+                select(Referentiel.code, Referentiel.version).order_by(
+                    Referentiel.code, Referentiel.version
+                )
+            )
+        ]
+        wanted = f"{code} v{version}" if version is not None else code
+        choices = ", ".join(known) if known else "aucun (barometre referentiels load-shipped)"
+        raise Invalid(
+            f"Référentiel inconnu : {wanted}. Référentiels enregistrés : {choices}.",
+            {"referentiel": [f"Inconnu ; possibles : {choices}."]},
+        )
+    return found
 
 
 def create_campaign(
@@ -20,7 +45,7 @@ def create_campaign(
     name: str,
     year: int,
     referentiel_code: str,
-    referentiel_version: int = 1,
+    referentiel_version: int | None = None,
     actor: User | None,
 ) -> Campaign:
     name = name.strip()
@@ -30,11 +55,11 @@ def create_campaign(
         raise Invalid(
             f"Année invalide : {year} (entre {FIRST_YEAR} et 2100).", {"year": ["Hors bornes."]}
         )
+    referentiel = stored_referentiel(session, referentiel_code, referentiel_version)
     campaign = Campaign(
         name=name,
         year=year,
-        referentiel_code=referentiel_code.strip(),
-        referentiel_version=referentiel_version,
+        referentiel=referentiel,
         created_by_id=actor.id if actor else None,
     )
     session.add(campaign)
@@ -52,7 +77,11 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
 
 def campaigns_query() -> Select[tuple[Campaign]]:
     """Campaigns, most recent year first (paginated by the API, listed by the pages)."""
-    return select(Campaign).order_by(Campaign.year.desc(), Campaign.id)
+    return (
+        select(Campaign)
+        .options(joinedload(Campaign.referentiel))
+        .order_by(Campaign.year.desc(), Campaign.id)
+    )
 
 
 def list_campaigns(session: Session) -> list[Campaign]:

@@ -170,11 +170,42 @@ def get_draw(session: Session, draw_id: int) -> Draw:
     return draw
 
 
-def _previous_codes(session: Session, draw_id: int) -> set[str]:
-    get_draw(session, draw_id)
-    return set(
-        session.scalars(select(Site.code).join(SampledSite).where(SampledSite.draw_id == draw_id))
+def _previous_draw(session: Session, draw_id: int) -> sampling.PreviousDraw:
+    """The draw to rotate from: its sites, and per stratum its PRN start and (n_h, N_h).
+
+    The start is the one recorded with the draw; a draw recorded before starts were kept is
+    usable only when it was an unrotated srs draw, whose start is its seeded one.
+    """
+    previous = get_draw(session, draw_id)
+    parameters = previous.parameters or {}
+    if parameters.get("draw", "srs") != "srs":
+        raise Invalid(
+            f"Le tirage n° {previous.id} n’est pas un tirage aléatoire simple : ses sites ne "
+            "forment pas une suite de nombres aléatoires permanents, la rotation ne peut pas "
+            "partir de lui.",
+            {"previous_draw": ["Choisissez un tirage aléatoire simple (srs)."]},
+        )
+    sizes = {
+        str(row["stratum"]): (int(row["sample"]), int(row["population"]))
+        for row in previous.allocation_table
+    }
+    starts = previous.starts
+    if starts is None:
+        if parameters.get("overlap") is not None or parameters.get("previous_draw") is not None:
+            raise Invalid(
+                f"Le tirage n° {previous.id} a lui-même été tiré par rotation avant que les "
+                "points de départ soient enregistrés : son point de départ n’est pas connu, la "
+                "rotation ne peut pas partir de lui.",
+                {"previous_draw": ["Tirage sans points de départ enregistrés."]},
+            )
+        starts = {stratum: sampling.stratum_start(previous.seed, stratum) for stratum in sizes}
+    codes = session.scalars(
+        select(Site.code).join(SampledSite).where(SampledSite.draw_id == previous.id)
     )
+    try:
+        return sampling.PreviousDraw(keys=set(codes), starts=starts, sizes=sizes)
+    except ValueError as error:
+        raise Invalid(f"Tirage n° {previous.id} inutilisable pour la rotation : {error}") from None
 
 
 def draw_sample(
@@ -204,7 +235,7 @@ def draw_sample(
     units = _units(list(sites.values()), request)
     preview = _allocation(units, request)
     allocation = {row.stratum: row.sample for row in preview.rows}
-    previous = _previous_codes(session, request.previous_draw) if request.previous_draw else None
+    previous = _previous_draw(session, request.previous_draw) if request.previous_draw else None
     if progress:
         progress(f"Tirage de {request.size} sites dans {len(allocation)} strates…")
     try:
@@ -231,6 +262,8 @@ def draw_sample(
             if result.overlap is not None
             else None
         ),
+        # The PRN start per stratum: a later draw rotates from it by a fixed shift.
+        starts=result.starts if request.draw == "srs" else None,
         code_version=code_version(),
         created_by_id=actor.id if actor else None,
         is_current=True,

@@ -24,7 +24,15 @@ def register(app: Flask) -> None:
     from server.web.admin.routes import bp as admin_bp
     from server.web.analyst.routes import bp as analyst_bp
     from server.web.auth.routes import bp as auth_bp
-    from server.web.coordinator import frame_routes, sample_routes  # noqa: F401  (their routes)
+    from server.web.coordinator import (  # noqa: F401
+        frame_routes,
+        investigator_routes,
+        mission_routes,
+        outbox_routes,
+        sample_routes,
+        scenario_routes,
+        wave_routes,
+    )
     from server.web.coordinator.routes import bp as coordinator_bp
     from server.web.investigator.routes import bp as investigator_bp
 

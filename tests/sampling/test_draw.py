@@ -10,6 +10,7 @@ import pytest
 
 from sampling.draw import DrawResult, FrameUnit, draw_sample, stratum_key
 from sampling.prn import new_permanent_random_number, permanent_random_numbers
+from sampling.rotation import PreviousDraw
 
 
 def small_frame(prn_seed: int = 7) -> list[FrameUnit]:
@@ -27,6 +28,7 @@ def small_frame(prn_seed: int = 7) -> list[FrameUnit]:
 
 
 ALLOCATION = {"Nord": 3, "Sud": 2}
+PREVIOUS = PreviousDraw(keys=["S01"], starts={"Nord": 0.5}, sizes={"Nord": (3, 8)})
 
 
 def keys(result: DrawResult) -> list[str]:
@@ -108,10 +110,11 @@ def test_pps_refuses_missing_or_zero_size(size: float | None) -> None:
         ({"allocation": {"Nord": 9, "Sud": 2}}, "Allocation 9 impossible"),
         ({"allocation": {"Nord": -1, "Sud": 2}}, "Allocation -1 impossible"),
         ({"method": "cluster"}, "Méthode de tirage inconnue"),
-        ({"previous": ["S01"]}, "à la fois"),
+        ({"previous": PREVIOUS}, "à la fois"),
         ({"overlap": 0.5}, "à la fois"),
-        ({"previous": ["S01"], "overlap": 1.5}, "Recouvrement invalide"),
-        ({"previous": ["S01"], "overlap": 0.5, "method": "pps"}, "tirage aléatoire simple"),
+        ({"previous": PREVIOUS, "overlap": 1.5}, "Recouvrement invalide"),
+        ({"previous": PREVIOUS, "overlap": 0.5, "method": "pps"}, "tirage aléatoire simple"),
+        ({"previous": ["S01"], "overlap": 0.5}, "PreviousDraw"),
     ],
 )
 def test_bad_draw_requests_raise_value_error(change: dict[str, Any], message: str) -> None:

@@ -73,8 +73,45 @@ def test_no_degrees_of_freedom_gives_no_interval_and_a_flag() -> None:
         VALUES, STRATA, POPULATION, domain=[True, False, False, True, False, False]
     )
     assert (result.df, result.se > 0) == (0, True)
-    assert [math.isnan(result.ci_low), math.isnan(result.ci_high)] == [True, True]
+    assert (result.ci_low, result.ci_high) == (None, None)
     assert NO_DEGREES_OF_FREEDOM in result.flags
+
+
+ONE_UNIT = [False, True, False, False, False, False]
+
+
+def test_a_one_unit_domain_has_no_interval_like_r() -> None:
+    # se = 0 (the unit is its own domain mean) but df = 0: R's confint gives NaN, not (x, x).
+    result = estimate_mean(VALUES, STRATA, POPULATION, domain=ONE_UNIT)
+    assert (result.estimate, result.se, result.n, result.df) == (7.5, 0.0, 1, 0)
+    assert (result.ci_low, result.ci_high) == (None, None)
+    assert result.flags == (SMALL_SAMPLE, NO_DEGREES_OF_FREEDOM)
+
+
+@pytest.mark.parametrize("value", [0, 1])
+def test_a_one_unit_domain_share_has_no_interval_even_at_zero_or_one(value: int) -> None:
+    values = [1 - value] * 6
+    values[1] = value
+    result = estimate_proportion(values, STRATA, POPULATION, domain=ONE_UNIT)
+    assert (result.estimate, result.df, result.ci_low, result.ci_high) == (value, 0, None, None)
+    assert result.flags == (SMALL_SAMPLE, BOUNDARY, NO_DEGREES_OF_FREEDOM)
+
+
+def test_a_share_without_degrees_of_freedom_has_no_interval() -> None:
+    result = estimate_proportion(
+        [1, 0, 0, 0, 0, 0], STRATA, POPULATION, domain=[True, False, False, True, False, False]
+    )
+    assert (result.df, 0 < result.estimate < 1) == (0, True)
+    assert (result.ci_low, result.ci_high) == (None, None)
+    assert NO_DEGREES_OF_FREEDOM in result.flags
+    assert BOUNDARY not in result.flags
+
+
+def test_a_census_with_degrees_of_freedom_keeps_its_point_interval() -> None:
+    result = estimate_mean(VALUES, STRATA, {"a": 3, "b": 3}, domain=[True, True, False] * 2)
+    assert (result.se, result.df) == (0.0, 2)
+    assert (result.ci_low, result.ci_high) == (result.estimate, result.estimate)
+    assert NO_DEGREES_OF_FREEDOM not in result.flags
 
 
 @pytest.mark.parametrize("p_value", [0, 1])
@@ -147,6 +184,14 @@ def test_difference_with_a_covariance_from_common_sites_is_narrower() -> None:
 
 def test_difference_carries_the_flags_of_both_years() -> None:
     assert estimate_difference(CURRENT, PREVIOUS).flags == (SMALL_SAMPLE,)
+
+
+@pytest.mark.parametrize("se", [0.0, 0.2])
+def test_difference_without_degrees_of_freedom_has_no_interval(se: float) -> None:
+    one_site = Estimate(8.0, se, None, None, 1, 0, (SMALL_SAMPLE, NO_DEGREES_OF_FREEDOM))
+    result = estimate_difference(one_site, Estimate(7.0, 0.0, 7.0, 7.0, 1, 0), minimum_n=1)
+    assert (result.estimate, result.df, result.ci_low, result.ci_high) == (1.0, 0, None, None)
+    assert result.flags == (SMALL_SAMPLE, NO_DEGREES_OF_FREEDOM)
 
 
 @pytest.mark.parametrize("covariance", [0.13, -0.13, float("inf")])

@@ -126,6 +126,33 @@ def test_random_design_matches_r_survey(seed: int, tmp_path: Path) -> None:
             )
 
 
+def test_one_unit_domain_has_no_interval_in_r_as_in_python(tmp_path: Path) -> None:
+    rows = [
+        {"y": 5.0, "b": 1, "h": "a", "N": 10, "dom": True, "w": ""},
+        {"y": 6.0, "b": 0, "h": "a", "N": 10, "dom": False, "w": ""},
+        {"y": 7.0, "b": 1, "h": "b", "N": 5, "dom": False, "w": ""},
+        {"y": 8.0, "b": 0, "h": "b", "N": 5, "dom": False, "w": ""},
+    ]
+    design = {"population": {"a": 10, "b": 5}, "rows": rows, "weighted": False}
+    (expected,) = [r for r in run_r(design, tmp_path, 0.95) if r["domain"] == "domain"]
+    assert (expected["df"], expected["se"], expected["ci_low"], expected["ci_high"]) == (
+        0,
+        0,
+        None,  # R: NaN
+        None,
+    )
+    assert (expected["svyciprop_low"], expected["svyciprop_high"]) == (None, None)
+    arguments: dict[str, Any] = {
+        "strata": [r["h"] for r in rows],
+        "population": design["population"],
+        "domain": [r["dom"] for r in rows],
+    }
+    mean = estimate_mean([r["y"] for r in rows], **arguments)
+    share = estimate_proportion([r["b"] for r in rows], **arguments)
+    assert (mean.estimate, mean.se, mean.df, mean.ci_low, mean.ci_high) == (5.0, 0.0, 0, None, None)
+    assert (share.estimate, share.ci_low, share.ci_high) == (1.0, None, None)
+
+
 def test_single_unit_stratum_fails_in_r_as_in_python(tmp_path: Path) -> None:
     design = {
         "population": {"a": 10, "b": 5},

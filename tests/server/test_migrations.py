@@ -57,7 +57,25 @@ def test_questionnaire_code_is_copied_from_the_document_on_upgrade(app: Flask) -
                     "'{\"code\": \"marianne-visit\"}', 'g', CURRENT_TIMESTAMP)"
                 )
             )
-        upgrade()
+        upgrade(revision="0002")
         with db.engine.connect() as connection:
             code = connection.execute(text("SELECT code FROM questionnaires")).scalar_one()
         assert code == "marianne-visit"
+        upgrade()
+
+
+def test_upgrade_of_an_empty_database_stores_the_shipped_referentiels(app: Flask) -> None:
+    """A fresh install can create a campaign at once: ``db upgrade`` leaves the shipped
+    référentiels and questionnaires in place."""
+    from flask_migrate import downgrade, upgrade
+
+    from server.models import Questionnaire, Referentiel
+
+    with app.app_context():
+        downgrade(revision="base")
+        upgrade()
+        stored = {(r.code, r.version) for r in db.session.scalars(db.select(Referentiel))}
+        channels = {q.channel for q in db.session.scalars(db.select(Questionnaire))}
+        db.session.remove()
+    assert {("marianne", 1), ("services-publics-plus", 1)} <= stored
+    assert channels == {"visit", "phone", "email", "letter", "website"}

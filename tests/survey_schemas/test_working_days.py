@@ -1,12 +1,15 @@
-"""French working days between a send date and a reply date (DESIGN.md §3.6)."""
+"""French working days between a send date and a reply date (DESIGN.md §3.6), and the deadline
+a number of working days after a send date (DESIGN.md §3.10)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from survey_schemas import is_working_day, subdivision, working_days_between
+from survey_schemas import add_working_days, is_working_day, subdivision, working_days_between
 
 
 @pytest.mark.parametrize(
@@ -77,3 +80,66 @@ def test_department_maps_to_holidays_subdivision(department: str | None, expecte
 
 def test_saturday_is_not_a_working_day() -> None:
     assert not is_working_day(date(2024, 6, 15))
+
+
+@pytest.mark.parametrize(
+    ("day", "count", "department", "expected"),
+    [
+        # count 0 is the day itself, even a Saturday or a holiday
+        (date(2024, 6, 12), 0, None, date(2024, 6, 12)),
+        (date(2024, 6, 15), 0, None, date(2024, 6, 15)),
+        (date(2024, 12, 25), 0, None, date(2024, 12, 25)),
+        # the next working day: Wednesday → Thursday; Friday and Saturday → Monday
+        (date(2024, 6, 12), 1, None, date(2024, 6, 13)),
+        (date(2024, 6, 14), 1, None, date(2024, 6, 17)),
+        (date(2024, 6, 15), 1, None, date(2024, 6, 17)),
+        # over a holiday: Tue 24 Dec 2024 + 1 is the 26th, the 27th in Alsace-Moselle
+        (date(2024, 12, 24), 1, None, date(2024, 12, 26)),
+        (date(2024, 12, 24), 1, "57", date(2024, 12, 27)),
+        (date(2024, 12, 24), 1, "67", date(2024, 12, 27)),
+        # Thu 28 Mar 2024 + 1: Good Friday nationally, Tuesday after Easter in Moselle
+        (date(2024, 3, 28), 1, None, date(2024, 3, 29)),
+        (date(2024, 3, 28), 1, "57", date(2024, 4, 2)),
+        # Guadeloupe's abolition day, Wed 27 May 2026, is an ordinary day in Martinique
+        (date(2026, 5, 26), 1, "971", date(2026, 5, 28)),
+        (date(2026, 5, 26), 1, "972", date(2026, 5, 27)),
+        # an email's 5 and a letter's 15 working days over 1 and 8 May 2026 (Fridays)
+        (date(2026, 4, 28), 5, None, date(2026, 5, 6)),
+        (date(2026, 4, 27), 15, None, date(2026, 5, 21)),  # Ascension 14 May too
+        # the letter across Christmas of the counting test above
+        (date(2024, 12, 16), 13, None, date(2025, 1, 6)),
+        (date(2024, 12, 16), 12, "57", date(2025, 1, 6)),
+    ],
+)
+def test_add_working_days(day: date, count: int, department: str | None, expected: date) -> None:
+    assert add_working_days(day, count, department=department) == expected
+
+
+def test_add_negative_working_days_raises() -> None:
+    with pytest.raises(ValueError, match="négatif"):
+        add_working_days(date(2024, 6, 12), -1)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    day=st.dates(date(2023, 1, 1), date(2028, 12, 31)),
+    count=st.integers(0, 40),
+    department=st.sampled_from([None, "35", "57", "67", "68", "971", "972", "973", "974", "976"]),
+)
+def test_add_working_days_inverts_working_days_between(
+    day: date, count: int, department: str | None
+) -> None:
+    due = add_working_days(day, count, department=department)
+    assert working_days_between(day, due, department=department) == count
+    if count:  # the earliest such date, so a working day
+        assert is_working_day(due, department=department)
+        before = due - timedelta(days=1)
+        assert working_days_between(day, before, department=department) == count - 1
+
+
+def test_add_working_days_over_every_day_of_a_year() -> None:
+    for offset in range(366):
+        day = date(2026, 1, 1) + timedelta(days=offset)
+        for count in (1, 5, 15):
+            due = add_working_days(day, count, department="57")
+            assert working_days_between(day, due, department="57") == count

@@ -6,11 +6,15 @@ explain the fieldwork); only admins publish a new version.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+import survey_schemas
+from server.api.referentiels import XLSX, xlsform_filename
 from server.auth import page_roles
 from server.extensions import db
 from server.models import CHANNEL_LABELS, Questionnaire, Referentiel, Role, User
@@ -74,6 +78,24 @@ def questionnaire_detail(questionnaire_id: int) -> str:
         channel_labels=CHANNEL_LABELS,
         text=questionnaire_text,
         answer_choices=definitions.answer_choices,
+    )
+
+
+@bp.route("/questionnaires/<int:questionnaire_id>/xlsform")
+@page_roles(*READERS)
+def questionnaire_xlsform(questionnaire_id: int) -> Response:
+    """The same XLSForm workbook as the API's, for a signed-in browser session.
+
+    The API answers bearer tokens only, so a link to it from a page got a 401; the
+    workbook and its file name come from the functions the API uses.
+    """
+    row = referentiels.get_questionnaire(db.session, questionnaire_id)
+    workbook = survey_schemas.build_xlsform(definitions.questionnaire_model(row))
+    return send_file(
+        io.BytesIO(workbook),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=xlsform_filename(row),
     )
 
 

@@ -43,6 +43,20 @@ class FrenchForm(FlaskForm):  # type: ignore[misc]
         def get_translations(self, form: Form) -> Any:
             return DefaultMeta.get_translations(self, form)  # type: ignore[arg-type]
 
+    def error_links(self) -> list[tuple[str, str, str]]:
+        """``(anchor, label, message)`` of each field in error, in the form's order.
+
+        The anchor is the element a click should reach: the input itself, or the first box
+        of a list of radio buttons or checkboxes (the list has no focusable element).
+        """
+        links = []
+        for field in self:
+            if not field.errors or field.type == "CSRFTokenField":
+                continue
+            target = f"{field.id}-0" if isinstance(field.widget, ListWidget) else field.id
+            links.extend((target, field.label.text, message) for message in field.errors)
+        return links
+
 
 class FrameUploadForm(FrenchForm):
     file = FileField(
@@ -81,6 +95,26 @@ def parse_standard_deviations(text: str) -> dict[str, float]:
     return values
 
 
+#: Service error keys (``sample_draws``) → the form field they are about.
+SERVICE_ERROR_FIELDS = {
+    "strates": "strata",
+    "ordre": "order_by",
+    "allocation": "allocation",
+    "draw": "method",
+    "overlap": "overlap",
+    "previous_draw": "previous_draw",
+    "confirm": "confirm",
+    "sd": "sd",
+}
+
+
+def standard_deviations_text(values: dict[str, float] | None) -> str:
+    """The inverse of ``parse_standard_deviations``: one « strate ; écart-type » per line."""
+    if not values:
+        return ""
+    return "\n".join(f"{h} ; {f'{v:g}'.replace('.', ',')}" for h, v in values.items())
+
+
 class DrawForm(FrenchForm):
     """What the coordinator asks for; the choices depend on the frame and the other campaigns."""
 
@@ -91,12 +125,18 @@ class DrawForm(FrenchForm):
             InputRequired("Indiquez la taille de l’échantillon."),
             NumberRange(min=1, message="Au moins 1 site."),
         ],
+        invalid_value_message="Indiquez un nombre entier de sites, par exemple 600.",
     )
-    strata = CheckboxListField("Strates (colonnes croisées)", default=["network", "region"])
+    strata = CheckboxListField(
+        "Strates (colonnes croisées)",
+        default=["network", "region"],
+        invalid_choice_message="Colonne absente de la base : « %(value)s ».",
+    )
     allocation = RadioField(
         "Allocation",
         default="proportional",
         choices=[SelectChoice(key, sentence(ALLOCATION_LABELS[key])) for key in ALLOCATIONS],
+        invalid_choice_message="Choisissez une des allocations proposées.",
     )
     minimum = IntegerField(
         "Minimum par strate",
@@ -105,6 +145,7 @@ class DrawForm(FrenchForm):
             InputRequired("Indiquez le minimum par strate."),
             NumberRange(min=0, message="Le minimum ne peut pas être négatif."),
         ],
+        invalid_value_message="Indiquez un nombre entier de sites par strate.",
     )
     sd = TextAreaField(
         "Écarts-types par strate (allocation de Neyman seulement)",
@@ -115,23 +156,57 @@ class DrawForm(FrenchForm):
         "Graine du tirage aléatoire",
         description="Le même nombre avec la même base redonne le même échantillon.",
         validators=[InputRequired("Indiquez une graine (un nombre entier).")],
+        invalid_value_message="La graine doit être un nombre entier, par exemple 2026.",
     )
     method = RadioField(
         "Méthode de tirage",
         default="srs",
         choices=[SelectChoice(key, sentence(DRAW_METHOD_LABELS[key])) for key in DRAW_METHODS],
+        invalid_choice_message="Choisissez une des méthodes proposées.",
     )
     order_by = SelectField(
-        "Colonne d’ordre (tirage systématique ou proportionnel à la taille)", default=""
+        "Colonne d’ordre (tirage systématique ou proportionnel à la taille)",
+        default="",
+        invalid_choice_message="Choisissez une colonne de la base.",
     )
-    previous_draw = SelectField("Rotation : tirage précédent à recouvrir", default="")
+    previous_draw = SelectField(
+        "Rotation : tirage précédent à recouvrir",
+        default="",
+        invalid_choice_message="Choisissez un des tirages proposés.",
+    )
     overlap = IntegerField(
         "Recouvrement visé (%)",
         validators=[Optional(), NumberRange(min=0, max=100, message="Entre 0 et 100 %%.")],
+        invalid_value_message="Indiquez un pourcentage entier, entre 0 et 100.",
     )
     confirm = BooleanField("Remplacer le tirage actuel")
     preview = SubmitField("Prévisualiser l’allocation")
     submit_draw = SubmitField("Tirer l’échantillon")
+
+    @staticmethod
+    def defaults(parameters: dict[str, Any] | None, *, seed: int) -> dict[str, Any]:
+        """The form's starting values: the current draw's parameters, when there is one.
+
+        A new draw is most often the same design with one thing changed (a larger size, one
+        more year of rotation), so it starts from what was asked last time. The seed is the
+        exception: the campaign's year, since the same seed would give the same sample back.
+        """
+        if not parameters:
+            return {"seed": seed}
+        overlap = parameters.get("overlap")
+        previous = parameters.get("previous_draw")
+        return {
+            "size": parameters.get("size"),
+            "strata": list(parameters.get("strata") or []),
+            "allocation": parameters.get("allocation"),
+            "minimum": parameters.get("minimum"),
+            "sd": standard_deviations_text(parameters.get("sd")),
+            "seed": seed,
+            "method": parameters.get("draw"),
+            "order_by": parameters.get("order_by") or "",
+            "previous_draw": str(previous) if previous else "",
+            "overlap": round(overlap * 100) if overlap is not None else None,
+        }
 
     def set_choices(self, columns: Sequence[str], previous: Sequence[tuple[str, str]]) -> None:
         """Columns the frame holds, and the other campaigns' current draws for rotation."""
@@ -149,7 +224,7 @@ class DrawForm(FrenchForm):
         parse_standard_deviations(field.data or "")
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Field checks, then the rotation pair: a previous draw and an overlap go together."""
+        """Field checks, then the pairs: rotation's draw and overlap, Neyman and its sd."""
         valid: bool = super().validate(extra_validators)
         if self.previous_draw.data and self.overlap.data is None and not self.overlap.errors:
             self.overlap.errors.append("Indiquez le recouvrement visé avec le tirage précédent.")
@@ -157,7 +232,25 @@ class DrawForm(FrenchForm):
         if self.overlap.data is not None and not self.previous_draw.data:
             self.previous_draw.errors.append("Choisissez le tirage précédent à recouvrir.")
             valid = False
+        if self.allocation.data == "neyman" and not (self.sd.data or "").strip():
+            self.sd.errors.append(
+                "L’allocation de Neyman demande l’écart-type de chaque strate : une ligne "
+                "« strate ; écart-type » par strate."
+            )
+            valid = False
         return valid
+
+    def add_service_errors(self, errors: dict[str, Any]) -> list[str]:
+        """Put a service refusal's messages on the fields they name; return the others."""
+        others: list[str] = []
+        for key, messages in errors.items():
+            texts = [messages] if isinstance(messages, str) else [str(m) for m in messages]
+            name = SERVICE_ERROR_FIELDS.get(key)
+            if name is None:
+                others.extend(texts)
+            else:
+                self[name].errors = [*self[name].errors, *texts]
+        return others
 
     def draw_request(self) -> DrawRequest:
         """The validated values as the service's request."""

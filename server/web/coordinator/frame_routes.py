@@ -12,7 +12,7 @@ from server.services import campaigns
 from server.services.errors import ServiceError
 from server.services.frame_import import ImportOutcome, import_frame
 from server.web.coordinator.forms import FrameUploadForm
-from server.web.coordinator.labels import DELIMITER_LABELS, ENCODING_LABELS
+from server.web.coordinator.labels import DELIMITER_LABELS, ENCODING_LABELS, column_label
 from server.web.coordinator.routes import bp
 
 #: Rejected lines shown on the page; a file rejected line after line needs fixing, not reading.
@@ -37,6 +37,7 @@ def _page(
         max_rejections=MAX_REJECTIONS_SHOWN,
         encoding_labels=ENCODING_LABELS,
         delimiter_labels=DELIMITER_LABELS,
+        column_label=column_label,
     ), status
 
 

@@ -9,11 +9,12 @@ from sqlalchemy.orm import joinedload
 
 from server.auth import page_roles
 from server.extensions import db
-from server.models import CHANNEL_LABELS, Mission, MissionStatus, Role
+from server.models import CHANNEL_LABELS, Mission, MissionStatus, Role, SampledSite
 
 bp = Blueprint("investigator", __name__, template_folder="templates")
 
-OPEN_STATUSES = (MissionStatus.ASSIGNED, MissionStatus.IN_PROGRESS, MissionStatus.RETURNED)
+#: Missions still to play or to follow up, as the investigator sees them.
+OPEN_STATUSES = (MissionStatus.ASSIGNED, MissionStatus.OVERDUE, MissionStatus.AWAITING_REPLY)
 
 
 @bp.route("/missions")
@@ -22,7 +23,7 @@ def missions() -> str:
     rows = db.session.scalars(
         select(Mission)
         .where(Mission.assignee_id == current_user.id, Mission.status.in_(OPEN_STATUSES))
-        .options(joinedload(Mission.site))
+        .options(joinedload(Mission.sampled_site).joinedload(SampledSite.site))
         .order_by(Mission.window_start, Mission.id)
     ).all()
     return render_template(

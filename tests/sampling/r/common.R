@@ -17,7 +17,9 @@ estimate_rows <- function(design, domain_label, level) {
   pe <- coef(p)[[1]]
   pse <- SE(p)[[1]]
   tq <- qt((1 + level) / 2, df)
-  closed <- if (pe > 0 && pe < 1) {
+  closed <- if (!(df >= 1)) {
+    c(NA, NA) # no t quantile without degrees of freedom: no interval (qt gives NaN)
+  } else if (pe > 0 && pe < 1) {
     plogis(qlogis(pe) + c(-1, 1) * tq * pse / (pe * (1 - pe)))
   } else {
     c(pe, pe)

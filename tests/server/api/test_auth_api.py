@@ -15,6 +15,9 @@ from server.models import ApiToken, Role, User
 from server.models.types import utcnow
 from tests.conftest import PASSWORD
 
+#: Campaigns point at a stored référentiel, as a fresh install has them.
+pytestmark = pytest.mark.usefixtures("shipped_referentiels")
+
 
 def assert_error(response, status: int, code: str, message_part: str) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == status, response.get_data(as_text=True)

@@ -8,6 +8,9 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
+#: Campaigns point at a stored référentiel, as a fresh install has them.
+pytestmark = pytest.mark.usefixtures("shipped_referentiels")
+
 
 def test_coordinator_creates_and_reads_a_campaign(
     client: FlaskClient, token_for: Callable[..., dict[str, str]]
@@ -84,3 +87,44 @@ def test_malformed_json_body_is_a_clear_400(
     )
     assert response.status_code in (400, 422)
     assert response.get_json()["code"] in ("bad_request", "invalid")
+
+
+def test_a_campaign_points_at_the_stored_referentiel(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    created = client.post(
+        "/api/v1/campaigns",
+        headers=token_for("coordinator"),
+        json={"name": "Baromètre 2026", "year": 2026, "referentiel": "services-publics-plus"},
+    )
+    assert created.status_code == 201, created.json
+    assert created.json["referentiel"] == "services-publics-plus"
+    assert created.json["referentiel_version"] == 1
+    assert isinstance(created.json["referentiel_id"], int)
+
+
+def test_a_campaign_on_an_unknown_referentiel_is_422_listing_the_stored_ones(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/campaigns",
+        headers=token_for("coordinator"),
+        json={"name": "Baromètre 2026", "year": 2026, "referentiel": "qualiref"},
+    )
+    assert response.status_code == 422
+    assert "Référentiel inconnu : qualiref" in response.json["message"]
+    assert "marianne v1" in response.json["message"]
+    assert "services-publics-plus v1" in response.json["message"]
+    assert "referentiel" in response.json["errors"]
+
+
+def test_an_unknown_referentiel_version_is_422(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/campaigns",
+        headers=token_for("coordinator"),
+        json={"name": "B", "year": 2026, "referentiel": "marianne", "referentiel_version": 9},
+    )
+    assert response.status_code == 422
+    assert "marianne v9" in response.json["message"]

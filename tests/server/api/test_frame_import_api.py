@@ -14,6 +14,9 @@ from werkzeug.test import EnvironBuilder
 from server.extensions import db
 from server.models import Site
 
+#: Campaigns point at a stored référentiel, as a fresh install has them.
+pytestmark = pytest.mark.usefixtures("shipped_referentiels")
+
 HEADER = "code_site;nom;réseau;région;département;commune;latitude;longitude;fréquentation;horaires"
 MESSY_FRAME = "\r\n".join(
     [

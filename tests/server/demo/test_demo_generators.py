@@ -278,7 +278,8 @@ def test_investigators() -> None:
         overseas += bool(boxes)
         assert boxes or in_box("75", lat, lon), p
         assert isinstance(p["capacity"], int)
-        assert 15 <= p["capacity"] <= 60
+        assert 300 <= p["capacity"] <= 480
+        assert p["visit_capacity"] == 0 if "visit" not in p["channels"] else 25 <= p["visit_capacity"] <= 50  # noqa: E501
         channels = p["channels"]
         assert isinstance(channels, list)
         assert channels

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -105,7 +106,7 @@ def test_questionnaire_preview_reads_like_the_investigator_form(
         "la réponse à « Un agent a-t-il pris l’appel (directement ou après un serveur "
         "vocal) ? » est « Oui »"
     ) in html
-    assert f'href="/api/v1/questionnaires/{shipped["marianne-phone"]}/xlsform"' in html
+    assert f'href="/admin/questionnaires/{shipped["marianne-phone"]}/xlsform"' in html
 
 
 def test_preview_of_a_delay_question_names_the_send_date(
@@ -200,3 +201,43 @@ def test_upload_without_csrf_token_is_400(app: Flask, login_as: Login) -> None:
     assert "jeton de sécurité" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Referentiel)) == 0
+
+
+def sheet_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "analyst"])
+def test_xlsform_downloads_from_the_page_for_a_signed_in_user(
+    login_as: Login, token_for: Callable[..., dict[str, str]], shipped: dict[str, int], role: str
+) -> None:
+    browser, _ = login_as(role)
+    questionnaire = shipped["marianne-phone"]
+    html = browser.get(f"/admin/questionnaires/{questionnaire}").get_data(as_text=True)
+    link = f"/admin/questionnaires/{questionnaire}/xlsform"
+    assert f'href="{link}"' in html
+    response = browser.get(link)
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    api = browser.get(
+        f"/api/v1/questionnaires/{questionnaire}/xlsform", headers=token_for("coordinator")
+    )
+    assert api.status_code == 200
+    assert response.headers["Content-Disposition"] == api.headers["Content-Disposition"]
+    assert sheet_values(response.data) == sheet_values(api.data)
+    assert {"survey", "choices", "settings"} <= set(sheet_values(response.data))
+
+
+def test_xlsform_page_download_is_for_desk_roles_only(
+    client: FlaskClient, login_as: Login, shipped: dict[str, int]
+) -> None:
+    link = f"/admin/questionnaires/{shipped['marianne-phone']}/xlsform"
+    assert client.get(link).status_code == 302  # to the sign-in page, not a 401 in JSON
+    browser, _ = login_as("investigator")
+    assert browser.get(link).status_code == 403
+    admin, _ = login_as("admin")
+    assert admin.get("/admin/questionnaires/999999/xlsform").status_code == 404

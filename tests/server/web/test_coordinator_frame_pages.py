@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +15,9 @@ from server.extensions import db
 from server.models import Site, User
 from server.services import campaigns
 from tests.conftest import csrf_token_from
+
+#: Campaigns point at a stored référentiel, as a fresh install has them.
+pytestmark = pytest.mark.usefixtures("shipped_referentiels")
 
 Login = Callable[..., tuple[FlaskClient, User]]
 
@@ -193,3 +197,19 @@ def test_coordinator_home_links_each_campaign_to_its_frame_and_sample(
     html = browser.get("/coordination/").get_data(as_text=True)
     assert f'href="/coordination/campagnes/{campaign_id}/base"' in html
     assert f'href="/coordination/campagnes/{campaign_id}/echantillon"' in html
+
+
+def test_rejected_lines_name_their_site_id(login_as: Login, campaign_id: int) -> None:
+    browser, _ = login_as("coordinator")
+    html = upload(browser, campaign_id, MESSY_FRAME).get_data(as_text=True)
+    assert '<th scope="col">Code du site</th>' in html
+    rows = re.findall(
+        r'<tr><td class="num">(\d+)</td><td class="code">(.*?)</td>', html, flags=re.S
+    )
+    assert rows == [
+        ("4", '<span class="muted">(vide)</span>'),
+        ("6", "S4"),
+        ("8", "S5"),
+        ("9", "S1"),
+        ("11", "S7"),
+    ]

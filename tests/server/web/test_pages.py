@@ -9,8 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.extensions import db
-from server.models import Campaign, Site
 from tests.conftest import PASSWORD, csrf_token_from
+from tests.factories import Factory
+
+#: Campaigns point at a stored référentiel, as a fresh install has them.
+pytestmark = pytest.mark.usefixtures("shipped_referentiels")
 
 
 def test_login_page_is_french_and_phone_friendly(client: FlaskClient) -> None:
@@ -139,28 +142,16 @@ def test_a_role_reaching_another_roles_page_gets_a_clear_403(
 
 
 def test_coordinator_home_shows_the_frame_by_network_and_region(
-    app: Flask, login_as: Callable[..., tuple[FlaskClient, object]]
+    app: Flask, factory: Factory, login_as: Callable[..., tuple[FlaskClient, object]]
 ) -> None:
-    with app.app_context():
-        campaign = Campaign(name="Baromètre 2026", year=2026, referentiel_code="marianne")
-        db.session.add(campaign)
-        frame = [
-            ("Préfecture", "Bretagne"),
-            ("Préfecture", "Normandie"),
-            ("Sous-préfecture", "Bretagne"),
-        ]
-        for i, (network, region) in enumerate(frame):
-            db.session.add(
-                Site(
-                    campaign=campaign,
-                    code=f"S{i}",
-                    name=f"Site {i}",
-                    network=network,
-                    region=region,
-                    permanent_random_number=0.5,
-                )
-            )
-        db.session.commit()
+    campaign = factory.campaign(2026)
+    for network, region in [
+        ("Préfecture", "Bretagne"),
+        ("Préfecture", "Normandie"),
+        ("Sous-préfecture", "Bretagne"),
+    ]:
+        factory.site(campaign, network=network, region=region)
+    db.session.commit()
     browser, _ = login_as("coordinator")
     html = browser.get("/coordination/").get_data(as_text=True)
     assert "Baromètre 2026" in html

@@ -1,0 +1,558 @@
+"""The time windows of a wave's missions, for one sampled site (DOMAIN.md §6, DESIGN.md §3.10).
+
+Pure: plain data in, plain data out, no Flask and no database, so the wave service, the demo and
+the tests share one planner. Every day below is a working day of the site's department (Monday to
+Friday less the French public holidays of that department, ``survey_schemas.workdays``) between
+the wave's first and last day, both included; every time is first reckoned in the site's local
+zone, then stored in UTC (``zoneinfo`` does the daylight-saving arithmetic).
+
+- **Visits** (``visit``) take a whole half-day of opening: the site's opening interval of that
+  morning (before 13:00 local) or afternoon (from 13:00), e.g. 08:30–12:00 (the longest, if the
+  half-day has two; less than ``MIN_VISIT_MINUTES`` of opening takes no visit). Never two visits
+  of one site in the same half-day; as far as the hours allow, each on a different weekday, on a
+  different day, balanced between mornings and afternoons, spread from the start of the wave to
+  its end.
+- **Calls** (``phone``) take a slot of about an hour inside an opening interval (hours from its
+  start; a last remainder of at least half an hour is a shorter slot), never the same slot twice,
+  and preferably a different half-day, day and weekday each time, alternating mornings and
+  afternoons, spread over the wave and over the hours of the day.
+- **Emails and letters** are sent on days spread over the part of the wave that leaves the site
+  time to reply before its end (``plan_site`` says what happens when none does), the window
+  being that whole local day; the reply is due a number of working days after the send date
+  (the wave's ``reply_days``), counted in the site's department.
+- **Website checks** take a whole local day spread over the wave.
+
+When a site's opening hours are unknown, visits and calls use ``DEFAULT_OPENING_HOURS`` and are
+flagged ``default_hours``. The spread is random but reproducible: it is drawn from a SHA-256 of
+the wave's seed, the site's key and the channel, so the same inputs always give the same plan and
+changing the count of one channel leaves the others' windows as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from survey_schemas.model import CHANNELS
+from survey_schemas.workdays import add_working_days, is_working_day
+
+#: Department code (as written in the frame) → IANA zone; every other department is in Paris.
+SITE_TIME_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "971": "America/Guadeloupe",
+        "972": "America/Martinique",
+        "973": "America/Cayenne",
+        "974": "Indian/Reunion",
+        "976": "Indian/Mayotte",
+    }
+)
+METROPOLITAN_TIME_ZONE = "Europe/Paris"
+
+#: Hours assumed for a site whose frame gave none: Monday to Friday 09:00–12:00, 14:00–17:00.
+DEFAULT_OPENING_HOURS: Mapping[str, Sequence[Sequence[str]]] = MappingProxyType(
+    {str(weekday): (("09:00", "12:00"), ("14:00", "17:00")) for weekday in range(5)}
+)
+
+#: Local time at which the morning ends and the afternoon begins, in minutes after midnight.
+MIDDAY = 13 * 60
+#: A half-day's opening shorter than this takes no visit (e.g. 12:50–13:00 of a 09:00–13:00 day).
+MIN_VISIT_MINUTES = 30
+#: Length of a call slot, and the shortest slot kept (an opening of 20 minutes takes no call).
+CALL_MINUTES = 60
+MIN_CALL_MINUTES = 30
+
+#: Channels whose windows follow the site's opening hours.
+IN_HOURS_CHANNELS = frozenset({"visit", "phone"})
+#: Channels that wait for the site's reply, and so need a reply delay.
+REPLY_CHANNELS = frozenset({"email", "letter"})
+
+_DAY_MINUTES = 24 * 60
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_MORNING, _AFTERNOON = 0, 1
+
+
+class PlanningError(ValueError):
+    """The site's missions cannot be planned as asked; the message (French) names the site."""
+
+    def __init__(self, site_key: str, message: str) -> None:
+        super().__init__(f"Site « {site_key} » : {message}")
+        self.site_key = site_key
+
+
+@dataclass(frozen=True)
+class SiteToPlan:
+    """What the planner needs to know of a sampled site."""
+
+    #: Stable site code: it seeds the spread, so a site keeps its plan when others change.
+    key: str
+    #: Department as written in the frame ("35", "57", "974"…): holidays and time zone.
+    department: str | None
+    #: Weekday "0".."6" (0 = Monday) → ``[["HH:MM", "HH:MM"], …]``; None or empty = unknown.
+    opening_hours: Mapping[str, Sequence[Sequence[str]]] | None
+
+
+@dataclass(frozen=True)
+class PlannedMission:
+    """One mission's window, ready to be stored as a ``Mission``."""
+
+    channel: str
+    #: 1..count within the channel, in the order of the windows.
+    ordinal: int
+    #: Timezone-aware, in UTC.
+    window_start: datetime
+    window_end: datetime
+    #: The site's IANA zone, in which the window is shown.
+    time_zone: str
+    #: The site's hours were unknown and the window follows the default hours (visits, calls).
+    default_hours: bool
+    #: Email and letter: the day the request goes out (local date of the window).
+    send_on: date | None = None
+    #: Email and letter: ``send_on`` plus the channel's reply days, in working days of the site's
+    #: department.
+    reply_due_on: date | None = None
+
+
+def site_time_zone(department: str | None) -> str:
+    """The IANA zone of a site: its overseas department's, Europe/Paris for every other one."""
+    if department is None:
+        return METROPOLITAN_TIME_ZONE
+    return SITE_TIME_ZONES.get(department.strip(), METROPOLITAN_TIME_ZONE)
+
+
+# --- opening hours ------------------------------------------------------------------------------
+
+Interval = tuple[int, int]  # minutes after local midnight, end excluded
+
+
+def _minutes(site_key: str, text: object) -> int:
+    match = _HHMM.match(text.strip()) if isinstance(text, str) else None
+    if match is None or int(match.group(2)) > 59:
+        raise PlanningError(site_key, f"heure illisible « {text} » dans les horaires")
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    if minutes > _DAY_MINUTES:
+        raise PlanningError(site_key, f"heure impossible « {text} » dans les horaires")
+    return minutes
+
+
+def _weekday(site_key: str, key: object) -> int:
+    text = str(key).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 6:
+        raise PlanningError(site_key, f"jour « {key} » inconnu dans les horaires (0 à 6 attendu)")
+    return int(text)
+
+
+def _read_hours(
+    site_key: str, hours: Mapping[str, Sequence[Sequence[str]]]
+) -> dict[int, list[Interval]]:
+    """Weekday → sorted, merged intervals; touching or overlapping intervals become one."""
+    week: dict[int, list[Interval]] = {}
+    for key, intervals in hours.items():
+        spans = week.setdefault(_weekday(site_key, key), [])
+        for interval in intervals or ():
+            if isinstance(interval, str) or len(interval) != 2:
+                raise PlanningError(site_key, f"plage « {interval} » illisible dans les horaires")
+            start, end = (_minutes(site_key, bound) for bound in interval)
+            if end <= start:
+                raise PlanningError(
+                    site_key, f"plage « {interval[0]}-{interval[1]} » finit avant de commencer"
+                )
+            spans.append((start, end))
+    for weekday, spans in week.items():
+        merged: list[Interval] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        week[weekday] = merged
+    return week
+
+
+def _weekly_hours(site: SiteToPlan) -> tuple[dict[int, list[Interval]], bool]:
+    """The site's week and whether it is the default one (hours unknown, or none at all given)."""
+    if site.opening_hours:
+        week = _read_hours(site.key, site.opening_hours)
+        if any(week.values()):
+            return week, False
+    return _read_hours(site.key, DEFAULT_OPENING_HOURS), True
+
+
+def _half_day_portions(intervals: Sequence[Interval], half: int) -> list[Interval]:
+    """The parts of a day's intervals in its morning (before 13:00) or afternoon (from 13:00)."""
+    low, high = (0, MIDDAY) if half == _MORNING else (MIDDAY, _DAY_MINUTES)
+    clipped = [(max(start, low), min(end, high)) for start, end in intervals]
+    return [(start, end) for start, end in clipped if end > start]
+
+
+# --- spreading ----------------------------------------------------------------------------------
+
+
+class _Slot(NamedTuple):
+    day: date
+    half: int
+    start: int
+    end: int
+
+
+class _Tally:
+    """How many picks so far fell on each day, half-day, weekday, half and hour of the day."""
+
+    def __init__(self, days: int) -> None:
+        self.days = [0] * days
+        self.half_days = [0] * (2 * days)
+        self.weekdays = [0] * 7
+        self.halves = [0, 0]
+        self.hours = [0] * 25
+
+    def add(self, day: int, weekday: int, half: int, hour: int) -> None:
+        self.days[day] += 1
+        self.half_days[2 * day + half] += 1
+        self.weekdays[weekday] += 1
+        self.halves[half] += 1
+        self.hours[hour] += 1
+
+
+#: (what was chosen, a candidate's day (its index among the candidates' days), weekday and half,
+#: and its distance in days to the stretch of the wave that the pick should fall in) → a cost;
+#: the smallest wins, ties broken at random. Every candidate of a half-day costs the same.
+Cost = Callable[[_Tally, int, int, int, int], tuple[int, ...]]
+
+
+def _visit_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
+    return (tally.days[day], tally.weekdays[weekday], tally.halves[half], distance)
+
+
+def _call_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
+    # Then, among equally cheap slots, the hour of the day picked least so far (``by_hour``).
+    return (
+        tally.half_days[2 * day + half],
+        tally.days[day],
+        tally.weekdays[weekday],
+        tally.halves[half],
+        distance,
+    )
+
+
+def _day_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
+    return (tally.days[day], tally.weekdays[weekday], distance)
+
+
+#: The candidates of one half-day: its day (index among the candidates' days), weekday and half,
+#: and the positions, in the shuffled order, of its candidates not taken yet (ascending).
+_HalfDay = tuple[int, int, int, list[int]]
+
+
+def _spread(
+    candidates: Sequence[_Slot],
+    count: int,
+    rng: random.Random,
+    cost: Cost,
+    *,
+    unique: bool,
+    by_hour: bool = False,
+) -> list[_Slot]:
+    """``count`` candidates, chosen one after the other, each at the least cost.
+
+    The days holding candidates are cut into ``count`` consecutive stretches; the i-th pick is
+    drawn towards the i-th stretch (``distance`` 0 inside it), so the picks cover the wave from
+    its start to its end. With ``by_hour``, ties go to the candidate whose hour of the day was
+    picked the least so far. With ``unique`` a candidate is taken at most once (the caller checks
+    there are enough); otherwise it may be taken again once every other costs more. Remaining
+    ties go to the first in a shuffled order, which is where the randomness lies.
+
+    The cost being that of the candidate's half-day, each pick prices the half-days, not every
+    candidate, and looks at the candidates themselves only in the cheapest half-days.
+    """
+    order = list(candidates)
+    rng.shuffle(order)
+    days = sorted({slot.day for slot in order})
+    position = {day: index for index, day in enumerate(days)}
+    members: dict[tuple[date, int], list[int]] = {}
+    for index, slot in enumerate(order):
+        members.setdefault((slot.day, slot.half), []).append(index)
+    half_days: list[_HalfDay] = [
+        (position[day], day.weekday(), half, free) for (day, half), free in members.items()
+    ]
+    half_day_of = [half_days[0]] * len(order)
+    for half_day in half_days:
+        for index in half_day[3]:
+            half_day_of[index] = half_day
+    hours = [slot.start // 60 for slot in order]
+    tally = _Tally(len(days))
+    chosen: list[_Slot] = []
+    for pick in range(count):
+        low = pick * len(days) // count
+        high = max(low, (pick + 1) * len(days) // count - 1)
+        least: tuple[int, ...] | None = None
+        cheapest: list[_HalfDay] = []
+        for half_day in half_days:
+            day, weekday, half, _free = half_day
+            price = cost(tally, day, weekday, half, max(0, low - day, day - high))
+            if least is None or price < least:
+                least, cheapest = price, [half_day]
+            elif price == least:
+                cheapest.append(half_day)
+        if by_hour:
+            used = tally.hours
+            best = min(
+                (index for *_, free in cheapest for index in free),
+                key=lambda index: (used[hours[index]], index),
+            )
+        else:
+            best = min(free[0] for *_, free in cheapest)
+        day, weekday, half, free = half_day_of[best]
+        if unique:
+            free.remove(best)
+            if not free:
+                half_days.remove(half_day_of[best])
+        tally.add(day, weekday, half, hours[best])
+        chosen.append(order[best])
+    return sorted(chosen, key=lambda slot: (slot.day, slot.start))
+
+
+def _rng(seed: int, site_key: str, channel: str) -> random.Random:
+    digest = hashlib.sha256(f"{seed}\x1f{site_key}\x1f{channel}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+# --- candidates ---------------------------------------------------------------------------------
+
+#: A candidate of a weekday: (half, start, end), the same on every date of that weekday.
+_Shape = tuple[int, int, int]
+
+
+def _visit_shapes(intervals: Sequence[Interval]) -> list[_Shape]:
+    """One per half-day of opening: its longest interval, if long enough for a visit."""
+    shapes = []
+    for half in (_MORNING, _AFTERNOON):
+        portions = _half_day_portions(intervals, half)
+        if portions:
+            start, end = max(portions, key=lambda span: (span[1] - span[0], -span[0]))
+            if end - start >= MIN_VISIT_MINUTES:
+                shapes.append((half, start, end))
+    return shapes
+
+
+def _call_shapes(intervals: Sequence[Interval]) -> list[_Shape]:
+    """Slots of an hour from the start of each opening interval of each half-day."""
+    shapes = []
+    for half in (_MORNING, _AFTERNOON):
+        for start, end in _half_day_portions(intervals, half):
+            slot_start = start
+            while end - slot_start >= MIN_CALL_MINUTES:
+                slot_end = min(slot_start + CALL_MINUTES, end)
+                shapes.append((half, slot_start, slot_end))
+                slot_start = slot_end
+    return shapes
+
+
+def _slots(
+    days: Sequence[date],
+    week: Mapping[int, Sequence[Interval]],
+    shapes_of: Callable[[Sequence[Interval]], list[_Shape]],
+) -> list[_Slot]:
+    """Each day's candidates, day after day, each weekday's worked out once."""
+    shapes = [shapes_of(week.get(weekday, ())) for weekday in range(7)]
+    return [
+        _Slot(day, half, start, end) for day in days for half, start, end in shapes[day.weekday()]
+    ]
+
+
+def _visit_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) -> list[_Slot]:
+    """One slot per half-day of opening: its longest interval, if long enough for a visit."""
+    return _slots(days, week, _visit_shapes)
+
+
+def _call_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) -> list[_Slot]:
+    """Slots of an hour from the start of each opening interval of each half-day."""
+    return _slots(days, week, _call_shapes)
+
+
+def _whole_days(days: Sequence[date]) -> list[_Slot]:
+    return [_Slot(day, _MORNING, 0, _DAY_MINUTES) for day in days]
+
+
+def _send_days(days: Sequence[date], reply_days: int) -> list[date]:
+    """The wave's working days from which ``reply_days`` working days still end in the wave;
+    when there is none, the first half of the wave's working days (at least one).
+
+    ``days`` being every working day of the wave, the reply to a request sent on ``days[i]`` is
+    due by the wave's last day exactly when ``reply_days`` more working days follow it.
+    """
+    in_time = list(days[: max(0, len(days) - reply_days)])
+    return in_time or list(days[: (len(days) + 1) // 2])
+
+
+# --- the plan -----------------------------------------------------------------------------------
+
+
+def _fmt(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _checked_counts(site_key: str, counts: Mapping[str, int]) -> dict[str, int]:
+    checked: dict[str, int] = {}
+    for channel, count in counts.items():
+        if channel not in CHANNELS:
+            raise PlanningError(
+                site_key, f"canal inconnu « {channel} » (attendu : {', '.join(CHANNELS)})"
+            )
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise PlanningError(
+                site_key, f"nombre de tests « {count} » invalide pour « {channel} »"
+            )
+        checked[channel] = count
+    return checked
+
+
+def _reply_delay(site_key: str, channel: str, reply_days: Mapping[str, int]) -> int:
+    delay = reply_days.get(channel)
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        raise PlanningError(site_key, f"délai de réponse « {delay} » invalide pour « {channel} »")
+    return delay
+
+
+def plan_site(
+    site: SiteToPlan,
+    counts: Mapping[str, int],
+    start: date,
+    end: date,
+    *,
+    reply_days: Mapping[str, int],
+    seed: int,
+) -> list[PlannedMission]:
+    """Every mission of ``site`` in the wave from ``start`` to ``end`` (both included).
+
+    ``counts`` gives the number of tests per channel (``visit``, ``phone``, ``email``, ``letter``,
+    ``website``; 0 or absent = none); ``reply_days`` the working days a site has to answer an
+    ``email`` or a ``letter`` (needed when the channel is planned). The result is ordered by
+    channel (in that order) then ordinal, ordinals following the windows' order.
+
+    Emails and letters go out on days spread over the part of the wave where the reply is still
+    due by the wave's last day. When the wave is too short for that (fewer working days left
+    than the reply delay, even from its first working day), they go out over the first half of
+    the wave's working days instead, so as early as possible without all leaving on one day, and
+    their deadlines fall after the wave's end. Several may go out on the same day when there are
+    more requests than days.
+
+    Raises PlanningError (French, naming the site) for an unknown channel, a negative count, a
+    missing reply delay, unreadable opening hours, a wave that ends before it starts or has no
+    working day, a site never open during the wave (visits, calls), fewer open half-days than
+    visits, or fewer call slots than calls. Nothing is checked about the wave when every count
+    is 0: the plan is then empty.
+    """
+    wanted = _checked_counts(site.key, counts)
+    if not any(wanted.values()):
+        return []
+    if end < start:
+        raise PlanningError(site.key, f"la vague finit ({_fmt(end)}) avant de commencer")
+    days = _working_days(site.department, start, end)
+    if not days:
+        raise PlanningError(
+            site.key, f"aucun jour ouvré dans la vague du {_fmt(start)} au {_fmt(end)}"
+        )
+    zone = site_time_zone(site.department)
+    week, default_hours = _weekly_hours(site)
+    missions: list[PlannedMission] = []
+    for channel in CHANNELS:
+        count = wanted.get(channel, 0)
+        if not count:
+            continue
+        rng = _rng(seed, site.key, channel)
+        delay: int | None = None
+        if channel == "visit":
+            candidates = _visit_slots(days, week)
+            _check_capacity(site, start, end, candidates, count, "visite", "demi-journées")
+            chosen = _spread(candidates, count, rng, _visit_cost, unique=True)
+        elif channel == "phone":
+            candidates = _call_slots(days, week)
+            _check_capacity(site, start, end, candidates, count, "appel", "créneaux")
+            chosen = _spread(candidates, count, rng, _call_cost, unique=True, by_hour=True)
+        elif channel in REPLY_CHANNELS:
+            delay = _reply_delay(site.key, channel, reply_days)
+            send_days = _send_days(days, delay)
+            chosen = _spread(_whole_days(send_days), count, rng, _day_cost, unique=False)
+        else:
+            chosen = _spread(_whole_days(days), count, rng, _day_cost, unique=False)
+        for ordinal, slot in enumerate(chosen, start=1):
+            missions.append(_planned(site, zone, channel, ordinal, slot, default_hours, delay))
+    return missions
+
+
+def _check_capacity(
+    site: SiteToPlan,
+    start: date,
+    end: date,
+    candidates: Sequence[_Slot],
+    count: int,
+    noun: str,
+    unit: str,
+) -> None:
+    wave = f"la vague du {_fmt(start)} au {_fmt(end)}"
+    if not candidates:
+        raise PlanningError(site.key, f"le site n’est jamais ouvert pendant {wave}")
+    if len(candidates) < count:
+        detail = "dans des demi-journées distinctes" if noun == "visite" else "distincts"
+        raise PlanningError(
+            site.key,
+            f"{wave} est trop courte pour {count} {noun}s {detail} "
+            f"({len(candidates)} {unit} d’ouverture)",
+        )
+
+
+def _planned(
+    site: SiteToPlan,
+    zone: str,
+    channel: str,
+    ordinal: int,
+    slot: _Slot,
+    default_hours: bool,
+    delay: int | None,
+) -> PlannedMission:
+    # Wall-clock arithmetic: midnight plus minutes is a local time, whose offset zoneinfo then
+    # finds (UTC+2 in Paris after the last Sunday of March). Working days are never the days on
+    # which the clocks change, so no local time here is skipped or repeated.
+    send_on = slot.day if delay is not None else None
+    return PlannedMission(
+        channel=channel,
+        ordinal=ordinal,
+        window_start=_utc(zone, slot.day, slot.start),
+        window_end=_utc(zone, slot.day, slot.end),
+        time_zone=zone,
+        default_hours=default_hours and channel in IN_HOURS_CHANNELS,
+        send_on=send_on,
+        reply_due_on=(_reply_due(slot.day, delay, site.department) if delay is not None else None),
+    )
+
+
+# --- caches shared by every site (pure functions of hashable inputs) ---------------------------
+
+
+@lru_cache(maxsize=1024)
+def _working_days(department: str | None, start: date, end: date) -> tuple[date, ...]:
+    """Every working day of ``department`` from ``start`` to ``end``, both included."""
+    return tuple(
+        start + timedelta(days=offset)
+        for offset in range((end - start).days + 1)
+        if is_working_day(start + timedelta(days=offset), department=department)
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _utc(zone: str, day: date, minutes: int) -> datetime:
+    """The UTC instant ``minutes`` after the local midnight of ``day`` in ``zone``."""
+    midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+    return (midnight + timedelta(minutes=minutes)).astimezone(UTC)
+
+
+@lru_cache(maxsize=1 << 14)
+def _reply_due(day: date, delay: int, department: str | None) -> date:
+    return add_working_days(day, delay, department=department)
