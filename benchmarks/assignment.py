@@ -125,7 +125,7 @@ def row(label: str, tasks: list[Task], persons: list[Person], *, exact: bool) ->
         pruning = f"{visit_km(ours) / visit_km(full):.4f}"
     rules_hit = Counter(ours.unassignable.values()).most_common(2)
     return (
-        f"{label:<24} {len(tasks):>6} {len(persons):>4} {ours.solve_seconds:>8.2f} "
+        f"{label:<26} {len(tasks):>6} {len(persons):>4} {ours.solve_seconds:>8.2f} "
         f"{len(ours.assignments):>6} {len(ours.unassignable):>6} {len(base.unassignable):>6} "
         f"{ours.mean_km:>7.1f} {base.mean_km:>7.1f} {ours.total_km / base.total_km:>6.3f} "
         f"{greedy_seconds:>7.2f} {ours.fairness:>6.3f} {base.fairness:>6.3f} {pruning:>7}  "
@@ -141,7 +141,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     sizes = [("demo", 600, 40)] + ([] if quick else [("large", 3000, 200)])
     print(
-        f"{'wave':<24} {'tasks':>6} {'pers':>4} {'solve s':>8} {'assign':>6} {'unass':>6} "
+        f"{'wave':<26} {'tasks':>6} {'pers':>4} {'solve s':>8} {'assign':>6} {'unass':>6} "
         f"{'g.unas':>6} {'km/vis':>7} {'g.km/v':>7} {'km/g':>6} {'greedy':>7} {'fair':>6} "
         f"{'g.fair':>6} {'prune':>7}  unassignable rules"
     )

@@ -24,6 +24,7 @@ _API_USER = "barometre.api_user"
 
 
 def init_app(app: Flask) -> None:
+    accounts.set_hash_method(app.config["PASSWORD_HASH_METHOD"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."

@@ -29,12 +29,12 @@ blp = Blueprint(
     "investigators_api", __name__, url_prefix="/api/v1/investigators", description="Enquêteurs"
 )
 
-_COORDINATES_REQUIRED = {
+_COORDINATES_REQUIRED: dict[str, Any] = {
     "required": "Coordonnées du domicile obligatoires (elles servent à calculer les trajets).",
     "null": "Coordonnées du domicile obligatoires (elles servent à calculer les trajets).",
     "invalid": "Nombre attendu (degrés décimaux).",
 }
-_INTEGER = {"invalid": "Nombre entier attendu."}
+_INTEGER: dict[str, Any] = {"invalid": "Nombre entier attendu."}
 _CHANNEL = fields.String(
     validate=validate.OneOf(CHANNELS, error="Canal inconnu : {input} (attendus : {choices}).")
 )

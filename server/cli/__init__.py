@@ -49,7 +49,7 @@ def read_password(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from server.cli import frame, referentiels, sample, scheduler, serve, users
+    from server.cli import fieldwork, frame, referentiels, sample, scheduler, serve, users
 
     for command in (
         users.users_group,
@@ -59,5 +59,7 @@ def register(app: Flask) -> None:
         serve.serve_command,
         serve.demo_command,
         scheduler.scheduler_command,
+        fieldwork.wave_group,
+        fieldwork.investigators_group,
     ):
         app.cli.add_command(command)

@@ -19,6 +19,20 @@ from server.services.errors import AuthenticationFailed, Conflict, Invalid, TooM
 
 MIN_PASSWORD_LENGTH = 10
 
+#: werkzeug hash method for new passwords (``server.auth.init_app`` sets it from the config's
+#: PASSWORD_HASH_METHOD: a process-wide policy, like the login manager's).
+_hash_method = "scrypt"
+
+
+def set_hash_method(method: str) -> None:
+    global _hash_method
+    _hash_method = method
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=_hash_method)
+
+
 #: Checked against when the e-mail is unknown, so that a wrong address costs the same time as a
 #: wrong password and the response time does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -50,7 +64,7 @@ def create_user(
     user = User(
         email=email,
         name=name.strip() or email,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
     )
     session.add(user)

@@ -118,22 +118,32 @@ def _insee(text: str) -> str | None:
     return code.zfill(5) if code.isdigit() and len(code) == 4 else code or None
 
 
-def _parse(cells: Mapping[str, str], reasons: list[str]) -> dict[str, Any]:
-    """The line's values, typed; what cannot be read goes into ``reasons``."""
+def _parse(cells: Mapping[str, str], reasons: list[str]) -> tuple[dict[str, Any], set[str]]:
+    """The line's values, typed, and the fields that could not be read (said in ``reasons``)."""
+    unreadable: set[str] = set()
+
+    def read(name: str, parse: Any, *args: str) -> Any:
+        before = len(reasons)
+        value = parse(cells[name], *args, reasons)
+        if len(reasons) > before:
+            unreadable.add(name)
+        return value
+
     values: dict[str, Any] = {
         "name": cells["name"].strip(),
         "home_commune": cells["home_commune"].strip(),
-        "home_latitude": _coordinate(cells["home_latitude"], "Latitude", reasons),
-        "home_longitude": _coordinate(cells["home_longitude"], "Longitude", reasons),
-        "capacity": _integer(cells["capacity"], "Capacité", reasons),
+        "home_latitude": read("home_latitude", _coordinate, "Latitude"),
+        "home_longitude": read("home_longitude", _coordinate, "Longitude"),
+        "capacity": read("capacity", _integer, "Capacité"),
     }
     if "home_insee" in cells:
         values["home_insee"] = _insee(cells["home_insee"])
     if "visit_capacity" in cells and cells["visit_capacity"].strip():
-        values["visit_capacity"] = _integer(cells["visit_capacity"], "Visites max", reasons)
+        values["visit_capacity"] = read("visit_capacity", _integer, "Visites max")
     if "channels" in cells and cells["channels"].strip():
         channels, unknown = investigators.parse_channels(cells["channels"])
         if unknown:
+            unreadable.add("channels")
             reasons.append(
                 f"Canal inconnu : {', '.join(f'« {w} »' for w in unknown)} (attendus : "
                 f"{investigators.channel_list_text()})."
@@ -142,10 +152,10 @@ def _parse(cells: Mapping[str, str], reasons: list[str]) -> dict[str, Any]:
     if "unavailable_dates" in cells:
         values["unavailable_dates"] = [cells["unavailable_dates"]]
     if "active" in cells:
-        active = _active(cells["active"], reasons)
+        active = read("active", _active)
         if active is not None:
             values["active"] = active
-    return values
+    return values, unreadable
 
 
 class _Reader:
@@ -172,8 +182,11 @@ class _Reader:
             reasons.append(f"Adresse « {email} » déjà présente ligne {self.first_line_of[email]}.")
         else:
             self.first_line_of[email] = line
-        values = _parse(cells, reasons)
-        if reasons:
+        values, unreadable = _parse(cells, reasons)
+        if reasons:  # say at once what else is wrong, as the profile rules see the line
+            for name, messages in _new_errors(values).items():
+                if name not in unreadable:
+                    reasons.extend(messages)
             return Rejection(line, " ".join(reasons))
         return _Row(line, email, values)
 

@@ -37,8 +37,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import groupby
+from operator import add, itemgetter
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from survey_schemas.model import CHANNELS
@@ -194,60 +196,21 @@ def _half_day_portions(intervals: Sequence[Interval], half: int) -> list[Interva
 
 # --- spreading ----------------------------------------------------------------------------------
 
+#: A candidate window: (day, half, start, end), the times in minutes after local midnight. A plain
+#: tuple rather than a class, for there are hundreds per site.
+_Slot = tuple[date, int, int, int]
 
-class _Slot(NamedTuple):
-    day: date
-    half: int
-    start: int
-    end: int
+#: What a pick counts, for each candidate, among the picks made before it: those on its half-day,
+#: its day, its weekday, its half (morning or afternoon); and ``distance``, how many days the
+#: candidate lies from the stretch of the wave that the pick should fall in.
+Criterion = Literal["half_day", "day", "weekday", "half", "distance"]
+#: The criteria of a channel, most important first: the candidate least counted wins.
+Cost = tuple[Criterion, ...]
 
-
-class _Tally:
-    """How many picks so far fell on each day, half-day, weekday, half and hour of the day."""
-
-    def __init__(self, days: int) -> None:
-        self.days = [0] * days
-        self.half_days = [0] * (2 * days)
-        self.weekdays = [0] * 7
-        self.halves = [0, 0]
-        self.hours = [0] * 25
-
-    def add(self, day: int, weekday: int, half: int, hour: int) -> None:
-        self.days[day] += 1
-        self.half_days[2 * day + half] += 1
-        self.weekdays[weekday] += 1
-        self.halves[half] += 1
-        self.hours[hour] += 1
-
-
-#: (what was chosen, a candidate's day (its index among the candidates' days), weekday and half,
-#: and its distance in days to the stretch of the wave that the pick should fall in) → a cost;
-#: the smallest wins, ties broken at random. Every candidate of a half-day costs the same.
-Cost = Callable[[_Tally, int, int, int, int], tuple[int, ...]]
-
-
-def _visit_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
-    return (tally.days[day], tally.weekdays[weekday], tally.halves[half], distance)
-
-
-def _call_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
-    # Then, among equally cheap slots, the hour of the day picked least so far (``by_hour``).
-    return (
-        tally.half_days[2 * day + half],
-        tally.days[day],
-        tally.weekdays[weekday],
-        tally.halves[half],
-        distance,
-    )
-
-
-def _day_cost(tally: _Tally, day: int, weekday: int, half: int, distance: int) -> tuple[int, ...]:
-    return (tally.days[day], tally.weekdays[weekday], distance)
-
-
-#: The candidates of one half-day: its day (index among the candidates' days), weekday and half,
-#: and the positions, in the shuffled order, of its candidates not taken yet (ascending).
-_HalfDay = tuple[int, int, int, list[int]]
+_VISIT_COST: Cost = ("day", "weekday", "half", "distance")
+#: Then, with ``by_hour``, the hour of the day picked least so far.
+_CALL_COST: Cost = ("half_day", "day", "weekday", "half", "distance")
+_DAY_COST: Cost = ("day", "weekday", "distance")
 
 
 def _spread(
@@ -268,54 +231,81 @@ def _spread(
     there are enough); otherwise it may be taken again once every other costs more. Remaining
     ties go to the first in a shuffled order, which is where the randomness lies.
 
-    The cost being that of the candidate's half-day, each pick prices the half-days, not every
-    candidate, and looks at the candidates themselves only in the cheapest half-days.
+    How it is reckoned: every criterion of ``cost`` is a whole number below ``base``, so the
+    criteria compared one after the other rank candidates as their sum weighted by powers of
+    ``base`` does. Every candidate of a half-day has the same weighted sum, so each pick prices
+    the half-days, not the candidates: the counts of each half-day and of its day in ``local``,
+    of its weekday and half in ``shared``, the distance of its day in ``far``, the counts being
+    updated as each pick falls; single candidates are looked at only in the cheapest half-days.
     """
     order = list(candidates)
     rng.shuffle(order)
-    days = sorted({slot.day for slot in order})
+    days = sorted(set(map(itemgetter(0), order)))
     position = {day: index for index, day in enumerate(days)}
-    members: dict[tuple[date, int], list[int]] = {}
-    for index, slot in enumerate(order):
-        members.setdefault((slot.day, slot.half), []).append(index)
-    half_days: list[_HalfDay] = [
-        (position[day], day.weekday(), half, free) for (day, half), free in members.items()
-    ]
-    half_day_of = [half_days[0]] * len(order)
-    for half_day in half_days:
-        for index in half_day[3]:
-            half_day_of[index] = half_day
-    hours = [slot.start // 60 for slot in order]
-    tally = _Tally(len(days))
+    # A half-day is numbered 2 × its day's index + its half; each candidate's, by position:
+    half_day_of = [2 * position[day] + half for day, half, _, _ in order]
+    by_half_day = sorted(range(len(order)), key=half_day_of.__getitem__)
+    free = {
+        half_day: list(members)  # positions of the candidates not taken yet, ascending
+        for half_day, members in groupby(by_half_day, key=half_day_of.__getitem__)
+    }
+    spots = list(free)
+    kinds = [2 * days[spot >> 1].weekday() + (spot & 1) for spot in spots]
+    spot_days = [spot >> 1 for spot in spots]
+    hours = [slot[2] // 60 for slot in order] if by_hour else []
+    picked_hours = [0] * 25
+
+    base = count + len(days)  # above every count (at most count - 1) and every distance
+    weight = {criterion: base ** (len(cost) - 1 - rank) for rank, criterion in enumerate(cost)}
+    per_half_day, per_day = weight.get("half_day", 0), weight.get("day", 0)
+    per_weekday, per_half = weight.get("weekday", 0), weight.get("half", 0)
+    taken = base ** len(cost)  # above every price: a half-day with no candidate left
+    local = [0] * (2 * len(days))  # by half-day
+    shared = [0] * 14  # by 2 × weekday + half
+    ramp = [weight.get("distance", 0) * steps for steps in range(len(days) + 1)]
+
     chosen: list[_Slot] = []
     for pick in range(count):
         low = pick * len(days) // count
         high = max(low, (pick + 1) * len(days) // count - 1)
-        least: tuple[int, ...] | None = None
-        cheapest: list[_HalfDay] = []
-        for half_day in half_days:
-            day, weekday, half, _free = half_day
-            price = cost(tally, day, weekday, half, max(0, low - day, day - high))
-            if least is None or price < least:
-                least, cheapest = price, [half_day]
-            elif price == least:
-                cheapest.append(half_day)
-        if by_hour:
-            used = tally.hours
-            best = min(
-                (index for *_, free in cheapest for index in free),
-                key=lambda index: (used[hours[index]], index),
+        far = ramp[low:0:-1] + [0] * (high - low + 1) + ramp[1 : len(days) - high]
+        prices = list(
+            map(
+                add,
+                map(add, map(local.__getitem__, spots), map(shared.__getitem__, kinds)),
+                map(far.__getitem__, spot_days),
             )
+        )
+        least = min(prices)
+        cheapest = []
+        at = -1
+        for _ in range(prices.count(least)):
+            at = prices.index(least, at + 1)
+            cheapest.append(spots[at])
+        if by_hour:
+            best = min(
+                (index for spot in cheapest for index in free[spot]),
+                key=lambda index: (picked_hours[hours[index]], index),
+            )
+            picked_hours[hours[best]] += 1
         else:
-            best = min(free[0] for *_, free in cheapest)
-        day, weekday, half, free = half_day_of[best]
+            best = min(free[spot][0] for spot in cheapest)
+        spot = half_day_of[best]
         if unique:
-            free.remove(best)
-            if not free:
-                half_days.remove(half_day_of[best])
-        tally.add(day, weekday, half, hours[best])
+            free[spot].remove(best)
+            if not free[spot]:
+                local[spot] = taken
+        day, half = spot >> 1, spot & 1
+        local[2 * day] += per_day
+        local[2 * day + 1] += per_day
+        local[spot] += per_half_day
+        weekday = days[day].weekday()
+        shared[2 * weekday] += per_weekday
+        shared[2 * weekday + 1] += per_weekday
+        for other in range(7):
+            shared[2 * other + half] += per_half
         chosen.append(order[best])
-    return sorted(chosen, key=lambda slot: (slot.day, slot.start))
+    return sorted(chosen, key=lambda slot: (slot[0], slot[2]))
 
 
 def _rng(seed: int, site_key: str, channel: str) -> random.Random:
@@ -361,9 +351,7 @@ def _slots(
 ) -> list[_Slot]:
     """Each day's candidates, day after day, each weekday's worked out once."""
     shapes = [shapes_of(week.get(weekday, ())) for weekday in range(7)]
-    return [
-        _Slot(day, half, start, end) for day in days for half, start, end in shapes[day.weekday()]
-    ]
+    return [(day, *shape) for day in days for shape in shapes[day.weekday()]]
 
 
 def _visit_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) -> list[_Slot]:
@@ -377,7 +365,7 @@ def _call_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) ->
 
 
 def _whole_days(days: Sequence[date]) -> list[_Slot]:
-    return [_Slot(day, _MORNING, 0, _DAY_MINUTES) for day in days]
+    return [(day, _MORNING, 0, _DAY_MINUTES) for day in days]
 
 
 def _send_days(days: Sequence[date], reply_days: int) -> list[date]:
@@ -471,17 +459,17 @@ def plan_site(
         if channel == "visit":
             candidates = _visit_slots(days, week)
             _check_capacity(site, start, end, candidates, count, "visite", "demi-journées")
-            chosen = _spread(candidates, count, rng, _visit_cost, unique=True)
+            chosen = _spread(candidates, count, rng, _VISIT_COST, unique=True)
         elif channel == "phone":
             candidates = _call_slots(days, week)
             _check_capacity(site, start, end, candidates, count, "appel", "créneaux")
-            chosen = _spread(candidates, count, rng, _call_cost, unique=True, by_hour=True)
+            chosen = _spread(candidates, count, rng, _CALL_COST, unique=True, by_hour=True)
         elif channel in REPLY_CHANNELS:
             delay = _reply_delay(site.key, channel, reply_days)
             send_days = _send_days(days, delay)
-            chosen = _spread(_whole_days(send_days), count, rng, _day_cost, unique=False)
+            chosen = _spread(_whole_days(send_days), count, rng, _DAY_COST, unique=False)
         else:
-            chosen = _spread(_whole_days(days), count, rng, _day_cost, unique=False)
+            chosen = _spread(_whole_days(days), count, rng, _DAY_COST, unique=False)
         for ordinal, slot in enumerate(chosen, start=1):
             missions.append(_planned(site, zone, channel, ordinal, slot, default_hours, delay))
     return missions
@@ -520,16 +508,17 @@ def _planned(
     # Wall-clock arithmetic: midnight plus minutes is a local time, whose offset zoneinfo then
     # finds (UTC+2 in Paris after the last Sunday of March). Working days are never the days on
     # which the clocks change, so no local time here is skipped or repeated.
-    send_on = slot.day if delay is not None else None
+    day, _half, start, end = slot
+    send_on = day if delay is not None else None
     return PlannedMission(
         channel=channel,
         ordinal=ordinal,
-        window_start=_utc(zone, slot.day, slot.start),
-        window_end=_utc(zone, slot.day, slot.end),
+        window_start=_utc(zone, day, start),
+        window_end=_utc(zone, day, end),
         time_zone=zone,
         default_hours=default_hours and channel in IN_HOURS_CHANNELS,
         send_on=send_on,
-        reply_due_on=(_reply_due(slot.day, delay, site.department) if delay is not None else None),
+        reply_due_on=(_reply_due(day, delay, site.department) if delay is not None else None),
     )
 
 

@@ -174,11 +174,6 @@ class Ledger:
             left = min(left, max(0, self.persons[i].visit_capacity - self.visits[i]))
         return left
 
-    def site_visits_left(self, site: str, i: int) -> int:
-        if not self.rules.same_site_in_wave:
-            return UNLIMITED
-        return max(0, 1 - self.site_visits[site, i])
-
     def site_remote_left(self, site: str, i: int) -> int:
         limit = self.rules.remote_per_site
         if limit is None:

@@ -141,7 +141,8 @@ def investigator_activation(user_id: int) -> Page:
         db.session, user, {"active": wanted}, actor=_actor()
     )
     db.session.commit()
-    return _activation_page(user, ActivationForm(formdata=None), released=outcome.released_missions)
+    released = outcome.released_missions
+    return _activation_page(user, ActivationForm(formdata=None), released=released), 200
 
 
 def _activation_page(

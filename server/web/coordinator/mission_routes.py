@@ -27,7 +27,12 @@ from server.services.mission_lifecycle import OPEN, STATUS_LABELS
 from server.services.wave_progress import investigator_loads, wave_progress
 from server.web.coordinator.labels import WEEKDAY_ABBREVIATIONS, opening_hours_text
 from server.web.coordinator.routes import bp
-from server.web.coordinator.wave_forms import ReassignForm, ReplyForm, put_service_errors
+from server.web.coordinator.wave_forms import (
+    ReassignForm,
+    ReplyForm,
+    put_service_errors,
+    readable_message,
+)
 from server.web.coordinator.wave_routes import (
     STATUS_ORDER,
     Rendered,
@@ -297,7 +302,7 @@ def mission_reply(mission_id: int) -> Rendered | Redirect:
         return _mission_page(
             mission,
             reply_form=form,
-            reply_error=failure.message,
+            reply_error=readable_message(form, failure.message),
             reply_details=others,
             status=failure.status,
         )

@@ -54,6 +54,15 @@ def put_service_errors(
     return others
 
 
+def readable_message(form: FrenchForm, message: str) -> str:
+    """A service message that starts with a field's code name (« received_at : … ») starts
+    with the field's label instead, as the person reads it on the form."""
+    name, separator, rest = message.partition(" : ")
+    if separator and name in form:
+        return f"{form[name].label.text} : {rest}"
+    return message
+
+
 def _count_field(label: str, default: int | None) -> IntegerField:
     return IntegerField(
         label,

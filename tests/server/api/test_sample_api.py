@@ -166,7 +166,10 @@ def test_rotation_shifts_last_years_start_and_keeps_every_sites_probability(
     assert all(0 <= s["kept"] <= 10 and s["target"] == 5 for s in achieved.values())
     with client.application.app_context():
         old, new = db.session.get(Draw, previous), db.session.get(Draw, created.json["id"])
-        assert old is not None and new is not None and old.starts and new.starts
+        assert old is not None
+        assert new is not None
+        assert old.starts
+        assert new.starts
         assert set(new.starts) == set(old.starts)
         assert any(new.starts[h] != old.starts[h] for h in new.starts)
         rows = {row["stratum"]: row for row in new.allocation_table}

@@ -45,7 +45,8 @@ def test_opening_a_wave_generates_every_mission_of_the_plan_and_locks_the_draw(
     assert by_channel == {"visit": 12, "phone": 54, "email": 60, "letter": 18, "website": 6}
     assert wave["status"] == "open"
     draw = db.session.get(Draw, wave["draw_id"])
-    assert draw is not None and draw.locked_at is not None
+    assert draw is not None
+    assert draw.locked_at is not None
     missions = db.session.scalars(select(Mission)).all()
     assert {m.sampled_site.draw_id for m in missions} == {draw.id}
     assert all(m.status == MissionStatus.UNASSIGNED for m in missions)
@@ -98,7 +99,8 @@ def test_bad_waves_are_refused_and_nothing_is_written(
     assert field in response.json["errors"] or field in str(response.json["errors"])
     assert db.session.scalar(select(Mission.id)) is None
     draw = db.session.scalar(select(Draw))
-    assert draw is not None and draw.locked_at is None
+    assert draw is not None
+    assert draw.locked_at is None
 
 
 def test_waves_of_one_campaign_may_not_overlap(

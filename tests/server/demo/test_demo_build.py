@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from server.demo.build import DEMO_PASSWORD, SAMPLE_SIZE, build_demo
+from server.demo.build import DEMO_PASSWORD, SAMPLE_SIZE, DemoReport, build_demo
 from server.extensions import db
-from server.models import Campaign, Draw, Questionnaire, Role, SampledSite, Site, User
-from tests.conftest import csrf_token_from
+from server.models import (
+    Campaign,
+    Draw,
+    InvestigatorProfile,
+    Mission,
+    Questionnaire,
+    Role,
+    SampledSite,
+    Scenario,
+    Site,
+    User,
+    Wave,
+)
+from tests.conftest import _empty_tables, csrf_token_from
 
 
 def _counts() -> dict[str, object]:
@@ -26,14 +41,37 @@ def _counts() -> dict[str, object]:
         "draws": db.session.scalar(select(func.count(Draw.id))),
         "questionnaires": db.session.scalar(select(func.count(Questionnaire.id))),
         "sampled": db.session.scalar(select(func.count(SampledSite.id))),
+        "waves": db.session.scalar(select(func.count(Wave.id))),
+        "missions": db.session.scalar(select(func.count(Mission.id))),
+        "scenarios": db.session.scalar(select(func.count(Scenario.id))),
+        "assigned": db.session.scalar(
+            select(func.count(Mission.id)).where(Mission.assignee_id.is_not(None))
+        ),
         "prns": dict(db.session.execute(select(Site.code, Site.permanent_random_number)).all()),
     }
 
 
-def test_demo_builds_once_and_is_safe_to_rebuild(app: Flask) -> None:
+@pytest.fixture(autouse=True)
+def _clean_tables() -> None:
+    """Overrides the suite's per-test cleaning: the demo (15,000 missions) is built once for
+    this module by ``demo`` and emptied after its last test."""
+    return
+
+
+@pytest.fixture(scope="module")
+def demo(app: Flask) -> Iterator[DemoReport]:
     with app.app_context():
         report = build_demo(db.session, progress=lambda _message: None)
         db.session.commit()
+    yield report
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+
+
+def test_demo_builds_once_and_is_safe_to_rebuild(app: Flask, demo: DemoReport) -> None:
+    report = demo
+    with app.app_context():
         first = _counts()
         build_demo(db.session, progress=lambda _message: None)
         db.session.commit()
@@ -52,12 +90,37 @@ def test_demo_builds_once_and_is_safe_to_rebuild(app: Flask) -> None:
     assert first["draws"] == 2
     assert first["questionnaires"] == 6  # five Marianne channels and one Services Publics+
     assert ("coordination@demo.barometre.fr", "coordinator") in report.accounts
+    # The spring wave: 25 tests per sampled site, assigned; every active investigator has work.
+    assert first["waves"] == 1
+    assert first["missions"] == SAMPLE_SIZE * 25
+    assert first["scenarios"] >= 7 * 5
+    assert first["assigned"] >= 0.95 * SAMPLE_SIZE * 25  # type: ignore[operator]
 
 
-def test_demo_coordinator_sees_the_frame_by_network(app: Flask) -> None:
+def test_demo_investigators_have_missions_and_the_draw_is_locked(
+    app: Flask, demo: DemoReport
+) -> None:
     with app.app_context():
-        build_demo(db.session, progress=lambda _message: None)
-        db.session.commit()
+        loads = dict(
+            db.session.execute(
+                select(User.email, func.count(Mission.id))
+                .join(Mission, Mission.assignee_id == User.id)
+                .group_by(User.email)
+            ).all()
+        )
+        active = db.session.scalars(
+            select(User.email)
+            .join(InvestigatorProfile)
+            .where(InvestigatorProfile.active.is_(True), User.active.is_(True))
+        ).all()
+        wave = db.session.scalar(select(Wave))
+        assert wave is not None
+        assert wave.draw.locked_at is not None
+    assert set(active) <= set(loads)
+    assert min(loads[email] for email in active) > 0
+
+
+def test_demo_coordinator_sees_the_frame_by_network(app: Flask, demo: DemoReport) -> None:
     browser = app.test_client()
     token = csrf_token_from(browser.get("/login").get_data(as_text=True))
     response = browser.post(

@@ -255,3 +255,16 @@ def test_an_import_is_audited_with_its_counts(session: Session) -> None:
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "investigator.import"))
     assert event is not None
     assert (event.details["imported"], event.details["rejected"]) == (1, 1)
+
+
+def test_a_line_with_several_problems_lists_them_all(session: Session) -> None:
+    outcome = run(session, csv_file("pas-une-adresse;B;Brest;;;-4;0;;pigeon;;"))
+    reason = outcome.rejected[0].reason
+    for words in (
+        "Adresse électronique invalide",
+        "Canal inconnu : « pigeon »",
+        "Coordonnées du domicile obligatoires",
+        "Capacité nulle refusée",
+    ):
+        assert words in reason
+    assert "au moins un canal" not in reason  # the unknown channel already says it
