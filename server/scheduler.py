@@ -91,10 +91,14 @@ class Lease:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
+        # RETURNING, not rowcount: psycopg reports no row count for this statement.
         inserted = connection.execute(
-            insert(self.table).values(**values).on_conflict_do_nothing(index_elements=["name"])
-        ).rowcount
-        return inserted == 1
+            insert(self.table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(self.table.c.name)
+        ).scalar()
+        return inserted is not None
 
     def renew(self, now: datetime | None = None) -> bool:
         """Push our lease's expiry back; False when it is no longer ours (taken over)."""
@@ -123,14 +127,16 @@ class Lease:
             ).first()
         return row._mapping if row is not None else None
 
-    def release(self) -> None:
-        """Give the lease up (only if it is still ours), so a waiting process starts now."""
+    def release(self) -> bool:
+        """Give the lease up if it is still ours, so a waiting process starts at once;
+        True when it was."""
         with self.engine.begin() as connection:
-            connection.execute(
-                delete(self.table).where(
-                    self.table.c.name == self.name, self.table.c.holder == self.holder
-                )
-            )
+            released = connection.execute(
+                delete(self.table)
+                .where(self.table.c.name == self.name, self.table.c.holder == self.holder)
+                .returning(self.table.c.name)
+            ).first()
+        return released is not None
 
 
 #: The scheduler working in this process, for ``execute`` (APScheduler stores jobs by a
@@ -167,6 +173,19 @@ class Scheduler:
         self.renew_every = seconds / 3
         self.poll_every = min(float(config["SCHEDULER_POLL_SECONDS"]), seconds / 2)
         self._by_id = {job.id: job for job in self.jobs}
+
+    def check_settings(self) -> str | None:
+        """A French message when the scheduler's settings cannot work."""
+        config = self.app.config
+        if self.lease.duration < timedelta(seconds=1):
+            return "SCHEDULER_LEASE_SECONDS doit valoir au moins 1 (secondes)."
+        if config["SCHEDULER_POLL_SECONDS"] < 1:
+            return "SCHEDULER_POLL_SECONDS doit valoir au moins 1 (secondes)."
+        if config["SCHEDULER_INTERVAL_SECONDS"] < 0:
+            return (
+                "SCHEDULER_INTERVAL_SECONDS doit être positif (0 : l’intervalle de chaque tâche)."
+            )
+        return None
 
     def check_database(self) -> str | None:
         """A French message when the tables the scheduler needs are missing."""
@@ -228,15 +247,20 @@ class Scheduler:
                     waiting = True
                 stop.wait(self.poll_every)
         finally:
-            self._safely(self.lease.release)
-            logger.info("planificateur arrêté (%s), bail rendu", self.lease.holder)
+            released = self._safely(self.lease.release)
+            logger.info(
+                "planificateur arrêté (%s)%s",
+                self.lease.holder,
+                ", bail rendu" if released else "",
+            )
 
     def _work(self, stop: threading.Event) -> None:
         """Run APScheduler while the lease is renewed; return when lost or stopped."""
         global _working
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            # One worker: jobs run one after another, never two sweeps on the same missions.
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone="UTC",
         )

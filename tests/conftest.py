@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -50,6 +50,12 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "LOGIN_LOCKOUT_SECONDS": 30,
         }
     )
+    @application.teardown_request
+    def _forget_login(_error: BaseException | None) -> None:
+        # Flask-Login caches the user in ``g``, which lives as long as the app context; tests
+        # hold one open (``session``, ``factory``) across the requests of several clients.
+        g.pop("_login_user", None)
+
     with application.app_context():
         _drop_everything()
         upgrade()

@@ -26,6 +26,8 @@ blp = Blueprint(
 class RejectionSchema(Schema):
     line = fields.Integer()
     reason = fields.String()
+    #: The line's ``site_id`` when it had one (frame files), to find it in the spreadsheet.
+    site_id = fields.String(allow_none=True)
 
 
 class ImportResultSchema(Schema):

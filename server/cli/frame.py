@@ -43,4 +43,5 @@ def frame_import_command(file: Path, campaign_id: int) -> None:
         f"{len(outcome.rejected)} lignes rejetées."
     )
     for rejection in outcome.rejected:
-        click.echo(f"  ligne {rejection.line} : {rejection.reason}")
+        code = f" (site {rejection.site_id})" if rejection.site_id else ""
+        click.echo(f"  ligne {rejection.line}{code} : {rejection.reason}")

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 from types import FrameType
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-
-
-def _show_logs() -> None:
-    """The scheduler's log lines are its output: make sure they reach stderr even where the
-    application logs nowhere of its own (the testing profile hands them to pytest)."""
-    if logging.getLogger("barometre").handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("barometre.scheduler", "barometre.jobs", "barometre.outbox"):
-        logger = logging.getLogger(name)
-        logger.addHandler(handler)
-        logger.setLevel(current_app.config["LOG_LEVEL"])
 
 
 @click.command(
@@ -43,10 +29,9 @@ def _show_logs() -> None:
 def scheduler_command(once: bool) -> None:
     from server.scheduler import WAITING, Scheduler
 
-    _show_logs()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = Scheduler(app)
-    problem = scheduler.check_database()
+    problem = scheduler.check_settings() or scheduler.check_database()
     if problem:
         raise click.ClickException(problem)
     if once:
@@ -62,8 +47,10 @@ def scheduler_command(once: bool) -> None:
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger("barometre.scheduler").info(
-            "signal %s reçu : arrêt", signal.Signals(signum).name
+            "signal %s reçu : arrêt après la tâche en cours (un second signal l’interrompt)",
+            signal.Signals(signum).name,
         )
+        signal.signal(signum, signal.SIG_DFL)
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)

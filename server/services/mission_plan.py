@@ -33,14 +33,15 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import groupby
-from operator import add, itemgetter
+from itertools import accumulate
+from operator import sub
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from survey_schemas.model import CHANNELS
@@ -132,13 +133,23 @@ def site_time_zone(department: str | None) -> str:
 # --- opening hours ------------------------------------------------------------------------------
 
 Interval = tuple[int, int]  # minutes after local midnight, end excluded
+#: The site's opening intervals of each weekday, Monday first.
+_Week = tuple[tuple[Interval, ...], ...]
+
+
+@lru_cache(maxsize=4096)
+def _clock(text: str) -> int | None:
+    """Minutes after midnight of an "HH:MM" (perhaps past 24:00), None when unreadable."""
+    match = _HHMM.match(text.strip())
+    if match is None or int(match.group(2)) > 59:
+        return None
+    return int(match.group(1)) * 60 + int(match.group(2))
 
 
 def _minutes(site_key: str, text: object) -> int:
-    match = _HHMM.match(text.strip()) if isinstance(text, str) else None
-    if match is None or int(match.group(2)) > 59:
+    minutes = _clock(text) if isinstance(text, str) else None
+    if minutes is None:
         raise PlanningError(site_key, f"heure illisible « {text} » dans les horaires")
-    minutes = int(match.group(1)) * 60 + int(match.group(2))
     if minutes > _DAY_MINUTES:
         raise PlanningError(site_key, f"heure impossible « {text} » dans les horaires")
     return minutes
@@ -161,7 +172,8 @@ def _read_hours(
         for interval in intervals or ():
             if isinstance(interval, str) or len(interval) != 2:
                 raise PlanningError(site_key, f"plage « {interval} » illisible dans les horaires")
-            start, end = (_minutes(site_key, bound) for bound in interval)
+            first, second = interval
+            start, end = _minutes(site_key, first), _minutes(site_key, second)
             if end <= start:
                 raise PlanningError(
                     site_key, f"plage « {interval[0]}-{interval[1]} » finit avant de commencer"
@@ -178,13 +190,18 @@ def _read_hours(
     return week
 
 
-def _weekly_hours(site: SiteToPlan) -> tuple[dict[int, list[Interval]], bool]:
+def _weekly_hours(site: SiteToPlan) -> tuple[_Week, bool]:
     """The site's week and whether it is the default one (hours unknown, or none at all given)."""
     if site.opening_hours:
         week = _read_hours(site.key, site.opening_hours)
         if any(week.values()):
-            return week, False
-    return _read_hours(site.key, DEFAULT_OPENING_HOURS), True
+            return tuple(tuple(week.get(weekday, ())) for weekday in range(7)), False
+    return _DEFAULT_WEEK, True
+
+
+_DEFAULT_WEEK: _Week = tuple(
+    tuple(_read_hours("", DEFAULT_OPENING_HOURS).get(weekday, ())) for weekday in range(7)
+)
 
 
 def _half_day_portions(intervals: Sequence[Interval], half: int) -> list[Interval]:
@@ -194,11 +211,130 @@ def _half_day_portions(intervals: Sequence[Interval], half: int) -> list[Interva
     return [(start, end) for start, end in clipped if end > start]
 
 
-# --- spreading ----------------------------------------------------------------------------------
+# --- candidates ---------------------------------------------------------------------------------
 
-#: A candidate window: (day, half, start, end), the times in minutes after local midnight. A plain
-#: tuple rather than a class, for there are hundreds per site.
+#: A candidate window: (day, half, start, end), the times in minutes after local midnight.
 _Slot = tuple[date, int, int, int]
+#: A candidate of a weekday, the same on every date of that weekday: (half, start, end).
+_Shape = tuple[int, int, int]
+
+
+@lru_cache(maxsize=1024)
+def _visit_shapes(intervals: tuple[Interval, ...]) -> tuple[_Shape, ...]:
+    """One per half-day of opening: its longest interval, if long enough for a visit."""
+    shapes = []
+    for half in (_MORNING, _AFTERNOON):
+        portions = _half_day_portions(intervals, half)
+        if portions:
+            start, end = max(portions, key=lambda span: (span[1] - span[0], -span[0]))
+            if end - start >= MIN_VISIT_MINUTES:
+                shapes.append((half, start, end))
+    return tuple(shapes)
+
+
+@lru_cache(maxsize=1024)
+def _call_shapes(intervals: tuple[Interval, ...]) -> tuple[_Shape, ...]:
+    """Slots of an hour from the start of each opening interval of each half-day."""
+    shapes = []
+    for half in (_MORNING, _AFTERNOON):
+        for start, end in _half_day_portions(intervals, half):
+            slot_start = start
+            while end - slot_start >= MIN_CALL_MINUTES:
+                slot_end = min(slot_start + CALL_MINUTES, end)
+                shapes.append((half, slot_start, slot_end))
+                slot_start = slot_end
+    return tuple(shapes)
+
+
+_WHOLE_DAY: tuple[tuple[_Shape, ...], ...] = (((_MORNING, 0, _DAY_MINUTES),),) * 7
+
+
+class _Candidates(NamedTuple):
+    """A channel's candidate windows, day after day, as ``_spread`` reads them: ``shapes[w]``
+    on each day of ``days`` whose weekday is ``w``. Cached and shared by sites: never changed.
+
+    The candidates are numbered in that order; ``day_starts`` holds the number of each day's
+    first (then one more entry, the number of candidates), ``hours`` the hour each starts in.
+    Each half-day holding candidates has an entry in ``starts`` (the number of its first
+    candidate, with a last entry as above) and in ``half_days``: its spot (2 × its day's index
+    in ``days`` + its half), its kind (2 × its weekday + its half) and its day's index.
+    """
+
+    days: tuple[date, ...]
+    shapes: tuple[tuple[_Shape, ...], ...]
+    day_starts: tuple[int, ...]
+    hours: tuple[int, ...]
+    starts: tuple[int, ...]
+    half_days: tuple[tuple[int, int, int], ...]
+
+    def __len__(self) -> int:
+        return self.day_starts[-1]
+
+    def slot(self, index: int) -> _Slot:
+        at = bisect_right(self.day_starts, index) - 1
+        day = self.days[at]
+        half, start, end = self.shapes[day.weekday()][index - self.day_starts[at]]
+        return day, half, start, end
+
+
+@lru_cache(maxsize=1024)
+def _candidates(days: tuple[date, ...], shapes: tuple[tuple[_Shape, ...], ...]) -> _Candidates:
+    """The windows ``shapes`` gives each weekday (0 = Monday), on every one of ``days``."""
+    open_days = tuple(day for day in days if shapes[day.weekday()])
+    weekdays = [day.weekday() for day in open_days]
+    halves = [[half for half, _, _ in todays] for todays in shapes]
+    # Each weekday's half-days: (half, where its candidates begin among the day's), the shapes
+    # going by half.
+    parts = [[(half, order.index(half)) for half in sorted(set(order))] for order in halves]
+    day_starts = (0, *accumulate(len(shapes[weekday]) for weekday in weekdays))
+    return _Candidates(
+        days=open_days,
+        shapes=shapes,
+        day_starts=day_starts,
+        hours=tuple(start // 60 for weekday in weekdays for _half, start, _end in shapes[weekday]),
+        starts=(
+            *(
+                day_starts[at] + offset
+                for at, weekday in enumerate(weekdays)
+                for _half, offset in parts[weekday]
+            ),
+            day_starts[-1],
+        ),
+        half_days=tuple(
+            (2 * at + half, 2 * weekday + half, at)
+            for at, weekday in enumerate(weekdays)
+            for half, _offset in parts[weekday]
+        ),
+    )
+
+
+def _visit_slots(days: tuple[date, ...], week: _Week) -> _Candidates:
+    """One slot per half-day of opening: its longest interval, if long enough for a visit."""
+    return _candidates(days, tuple(map(_visit_shapes, week)))
+
+
+def _call_slots(days: tuple[date, ...], week: _Week) -> _Candidates:
+    """Slots of an hour from the start of each opening interval of each half-day."""
+    return _candidates(days, tuple(map(_call_shapes, week)))
+
+
+def _whole_days(days: tuple[date, ...]) -> _Candidates:
+    """Each day as one window, from midnight to midnight."""
+    return _candidates(days, _WHOLE_DAY)
+
+
+def _send_days(days: tuple[date, ...], reply_days: int) -> tuple[date, ...]:
+    """The wave's working days from which ``reply_days`` working days still end in the wave;
+    when there is none, the first half of the wave's working days (at least one).
+
+    ``days`` being every working day of the wave, the reply to a request sent on ``days[i]`` is
+    due by the wave's last day exactly when ``reply_days`` more working days follow it.
+    """
+    in_time = days[: max(0, len(days) - reply_days)]
+    return in_time or days[: (len(days) + 1) // 2]
+
+
+# --- spreading ----------------------------------------------------------------------------------
 
 #: What a pick counts, for each candidate, among the picks made before it: those on its half-day,
 #: its day, its weekday, its half (morning or afternoon); and ``distance``, how many days the
@@ -214,7 +350,7 @@ _DAY_COST: Cost = ("day", "weekday", "distance")
 
 
 def _spread(
-    candidates: Sequence[_Slot],
+    candidates: _Candidates,
     count: int,
     rng: random.Random,
     cost: Cost,
@@ -238,145 +374,87 @@ def _spread(
     of its weekday and half in ``shared``, the distance of its day in ``far``, the counts being
     updated as each pick falls; single candidates are looked at only in the cheapest half-days.
     """
-    order = list(candidates)
-    rng.shuffle(order)
-    days = sorted(set(map(itemgetter(0), order)))
-    position = {day: index for index, day in enumerate(days)}
-    # A half-day is numbered 2 × its day's index + its half; each candidate's, by position:
-    half_day_of = [2 * position[day] + half for day, half, _, _ in order]
-    by_half_day = sorted(range(len(order)), key=half_day_of.__getitem__)
-    free = {
-        half_day: list(members)  # positions of the candidates not taken yet, ascending
-        for half_day, members in groupby(by_half_day, key=half_day_of.__getitem__)
-    }
-    spots = list(free)
-    kinds = [2 * days[spot >> 1].weekday() + (spot & 1) for spot in spots]
-    spot_days = [spot >> 1 for spot in spots]
-    hours = [slot[2] // 60 for slot in order] if by_hour else []
+    days, hours, starts, half_days = (
+        candidates.days,
+        candidates.hours,
+        candidates.starts,
+        candidates.half_days,
+    )
+    size = len(candidates)
+    # The shuffled order, as ranks: ``rank[i]`` is the place candidate ``i`` was shuffled to.
+    shuffled = list(range(size))
+    _shuffle(shuffled, rng)
+    rank = [0] * size
+    for place, index in enumerate(shuffled):
+        rank[index] = place
+    taken: set[int] = set()
+    left = list(map(sub, starts[1:], starts))  # candidates not taken yet, by half-day
     picked_hours = [0] * 25
 
     base = count + len(days)  # above every count (at most count - 1) and every distance
-    weight = {criterion: base ** (len(cost) - 1 - rank) for rank, criterion in enumerate(cost)}
+    weight = {criterion: base ** (len(cost) - 1 - order) for order, criterion in enumerate(cost)}
     per_half_day, per_day = weight.get("half_day", 0), weight.get("day", 0)
     per_weekday, per_half = weight.get("weekday", 0), weight.get("half", 0)
-    taken = base ** len(cost)  # above every price: a half-day with no candidate left
-    local = [0] * (2 * len(days))  # by half-day
-    shared = [0] * 14  # by 2 × weekday + half
-    ramp = [weight.get("distance", 0) * steps for steps in range(len(days) + 1)]
+    full = base ** len(cost)  # above every price: a half-day with no candidate left
+    local = [0] * (2 * len(days))  # by half-day (2 × day + half)
+    shared = [0] * 14  # by weekday and half (2 × weekday + half)
+    ramp = [weight["distance"] * steps for steps in range(len(days) + 1)]
 
     chosen: list[_Slot] = []
     for pick in range(count):
         low = pick * len(days) // count
         high = max(low, (pick + 1) * len(days) // count - 1)
         far = ramp[low:0:-1] + [0] * (high - low + 1) + ramp[1 : len(days) - high]
-        prices = list(
-            map(
-                add,
-                map(add, map(local.__getitem__, spots), map(shared.__getitem__, kinds)),
-                map(far.__getitem__, spot_days),
-            )
-        )
+        prices = [local[spot] + shared[kind] + far[day] for spot, kind, day in half_days]
         least = min(prices)
-        cheapest = []
+        cheapest: list[int] = []  # the candidates not taken of the cheapest half-days
         at = -1
         for _ in range(prices.count(least)):
             at = prices.index(least, at + 1)
-            cheapest.append(spots[at])
+            cheapest.extend(range(starts[at], starts[at + 1]))
+        if taken:
+            cheapest = [index for index in cheapest if index not in taken]
         if by_hour:
-            best = min(
-                (index for spot in cheapest for index in free[spot]),
-                key=lambda index: (picked_hours[hours[index]], index),
-            )
+            best = min(cheapest, key=lambda index: (picked_hours[hours[index]], rank[index]))
             picked_hours[hours[best]] += 1
         else:
-            best = min(free[spot][0] for spot in cheapest)
-        spot = half_day_of[best]
+            best = min(cheapest, key=rank.__getitem__)
+        at = bisect_right(starts, best) - 1
+        spot, kind, _day = half_days[at]
         if unique:
-            free[spot].remove(best)
-            if not free[spot]:
-                local[spot] = taken
-        day, half = spot >> 1, spot & 1
-        local[2 * day] += per_day
-        local[2 * day + 1] += per_day
+            taken.add(best)
+            left[at] -= 1
+            if not left[at]:
+                local[spot] = full
+        local[spot & ~1] += per_day
+        local[spot | 1] += per_day
         local[spot] += per_half_day
-        weekday = days[day].weekday()
-        shared[2 * weekday] += per_weekday
-        shared[2 * weekday + 1] += per_weekday
-        for other in range(7):
-            shared[2 * other + half] += per_half
-        chosen.append(order[best])
+        shared[kind & ~1] += per_weekday
+        shared[kind | 1] += per_weekday
+        if per_half:
+            half = kind & 1
+            shared[half::2] = [counted + per_half for counted in shared[half::2]]
+        chosen.append(candidates.slot(best))
     return sorted(chosen, key=lambda slot: (slot[0], slot[2]))
+
+
+def _shuffle(items: list[int], rng: random.Random) -> None:
+    """``rng.shuffle(items)``, written out: the same draws, so the same order (Fisher–Yates, each
+    place swapped with one drawn below it by rejection sampling of ``getrandbits``, as CPython
+    does it), without two calls of Python methods per item; and the plans no longer depend on
+    how a future Python implements ``random.shuffle``."""
+    getrandbits = rng.getrandbits
+    for place in range(len(items) - 1, 0, -1):
+        bits = (place + 1).bit_length()
+        drawn = getrandbits(bits)
+        while drawn > place:
+            drawn = getrandbits(bits)
+        items[place], items[drawn] = items[drawn], items[place]
 
 
 def _rng(seed: int, site_key: str, channel: str) -> random.Random:
     digest = hashlib.sha256(f"{seed}\x1f{site_key}\x1f{channel}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-# --- candidates ---------------------------------------------------------------------------------
-
-#: A candidate of a weekday: (half, start, end), the same on every date of that weekday.
-_Shape = tuple[int, int, int]
-
-
-def _visit_shapes(intervals: Sequence[Interval]) -> list[_Shape]:
-    """One per half-day of opening: its longest interval, if long enough for a visit."""
-    shapes = []
-    for half in (_MORNING, _AFTERNOON):
-        portions = _half_day_portions(intervals, half)
-        if portions:
-            start, end = max(portions, key=lambda span: (span[1] - span[0], -span[0]))
-            if end - start >= MIN_VISIT_MINUTES:
-                shapes.append((half, start, end))
-    return shapes
-
-
-def _call_shapes(intervals: Sequence[Interval]) -> list[_Shape]:
-    """Slots of an hour from the start of each opening interval of each half-day."""
-    shapes = []
-    for half in (_MORNING, _AFTERNOON):
-        for start, end in _half_day_portions(intervals, half):
-            slot_start = start
-            while end - slot_start >= MIN_CALL_MINUTES:
-                slot_end = min(slot_start + CALL_MINUTES, end)
-                shapes.append((half, slot_start, slot_end))
-                slot_start = slot_end
-    return shapes
-
-
-def _slots(
-    days: Sequence[date],
-    week: Mapping[int, Sequence[Interval]],
-    shapes_of: Callable[[Sequence[Interval]], list[_Shape]],
-) -> list[_Slot]:
-    """Each day's candidates, day after day, each weekday's worked out once."""
-    shapes = [shapes_of(week.get(weekday, ())) for weekday in range(7)]
-    return [(day, *shape) for day in days for shape in shapes[day.weekday()]]
-
-
-def _visit_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) -> list[_Slot]:
-    """One slot per half-day of opening: its longest interval, if long enough for a visit."""
-    return _slots(days, week, _visit_shapes)
-
-
-def _call_slots(days: Sequence[date], week: Mapping[int, Sequence[Interval]]) -> list[_Slot]:
-    """Slots of an hour from the start of each opening interval of each half-day."""
-    return _slots(days, week, _call_shapes)
-
-
-def _whole_days(days: Sequence[date]) -> list[_Slot]:
-    return [(day, _MORNING, 0, _DAY_MINUTES) for day in days]
-
-
-def _send_days(days: Sequence[date], reply_days: int) -> list[date]:
-    """The wave's working days from which ``reply_days`` working days still end in the wave;
-    when there is none, the first half of the wave's working days (at least one).
-
-    ``days`` being every working day of the wave, the reply to a request sent on ``days[i]`` is
-    due by the wave's last day exactly when ``reply_days`` more working days follow it.
-    """
-    in_time = list(days[: max(0, len(days) - reply_days)])
-    return in_time or list(days[: (len(days) + 1) // 2])
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -470,8 +548,7 @@ def plan_site(
             chosen = _spread(_whole_days(send_days), count, rng, _DAY_COST, unique=False)
         else:
             chosen = _spread(_whole_days(days), count, rng, _DAY_COST, unique=False)
-        for ordinal, slot in enumerate(chosen, start=1):
-            missions.append(_planned(site, zone, channel, ordinal, slot, default_hours, delay))
+        missions.extend(_planned(site, zone, channel, chosen, default_hours, delay))
     return missions
 
 
@@ -479,11 +556,13 @@ def _check_capacity(
     site: SiteToPlan,
     start: date,
     end: date,
-    candidates: Sequence[_Slot],
+    candidates: _Candidates,
     count: int,
     noun: str,
     unit: str,
 ) -> None:
+    if candidates and len(candidates) >= count:
+        return
     wave = f"la vague du {_fmt(start)} au {_fmt(end)}"
     if not candidates:
         raise PlanningError(site.key, f"le site n’est jamais ouvert pendant {wave}")
@@ -500,26 +579,27 @@ def _planned(
     site: SiteToPlan,
     zone: str,
     channel: str,
-    ordinal: int,
-    slot: _Slot,
+    chosen: Sequence[_Slot],
     default_hours: bool,
     delay: int | None,
-) -> PlannedMission:
+) -> list[PlannedMission]:
     # Wall-clock arithmetic: midnight plus minutes is a local time, whose offset zoneinfo then
     # finds (UTC+2 in Paris after the last Sunday of March). Working days are never the days on
     # which the clocks change, so no local time here is skipped or repeated.
-    day, _half, start, end = slot
-    send_on = day if delay is not None else None
-    return PlannedMission(
-        channel=channel,
-        ordinal=ordinal,
-        window_start=_utc(zone, day, start),
-        window_end=_utc(zone, day, end),
-        time_zone=zone,
-        default_hours=default_hours and channel in IN_HOURS_CHANNELS,
-        send_on=send_on,
-        reply_due_on=(_reply_due(day, delay, site.department) if delay is not None else None),
-    )
+    flagged = default_hours and channel in IN_HOURS_CHANNELS
+    return [
+        PlannedMission(
+            channel,
+            ordinal,
+            _utc(zone, day, start),
+            _utc(zone, day, end),
+            zone,
+            flagged,
+            day if delay is not None else None,
+            _reply_due(day, delay, site.department) if delay is not None else None,
+        )
+        for ordinal, (day, _half, start, end) in enumerate(chosen, start=1)
+    ]
 
 
 # --- caches shared by every site (pure functions of hashable inputs) ---------------------------

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import request
+from sqlalchemy import Select, func, select
+
+from server.extensions import db
 
 T = TypeVar("T")
 
@@ -74,3 +77,13 @@ def paginate(rows: Sequence[T], number: int, size: int = PAGE_SIZE) -> Page[T]:
     number = min(max(1, number), count)
     start = (number - 1) * size
     return Page(items=rows[start : start + size], number=number, size=size, total=len(rows))
+
+
+def paginate_query(statement: Select[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]:
+    """One page of a select's rows (a count, then ``LIMIT``/``OFFSET``), clamped to the last
+    page: the desk's long tables (missions, messages) are never loaded whole."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    count = max(1, -(-(total or 0) // size))
+    number = min(max(1, number), count)
+    rows = db.session.scalars(statement.offset((number - 1) * size).limit(size)).unique().all()
+    return Page(items=rows, number=number, size=size, total=total or 0)

@@ -38,9 +38,8 @@ from server.web.coordinator.wave_routes import (
     Rendered,
     actor,
     may_edit,
-    paginate_query,
 )
-from server.web.pagination import requested_page
+from server.web.pagination import paginate_query, requested_page
 from survey_schemas import CHANNELS
 
 #: The table's filters, as the query string names them.
@@ -76,7 +75,11 @@ def window_text(mission: Mission) -> str:
     zone = ZoneInfo(mission.time_zone)
     start = mission.window_start.astimezone(zone)
     end = mission.window_end.astimezone(zone)
-    if start.time() == time(0) and end.time() == time(0) and end.date() == start.date() + timedelta(days=1):
+    if (
+        start.time() == time(0)
+        and end.time() == time(0)
+        and end.date() == start.date() + timedelta(days=1)
+    ):
         return f"{_day(start)}, toute la journée"
     if start.date() == end.date():
         return f"{_day(start)} {start:%H:%M}–{end:%H:%M}"
@@ -299,10 +302,16 @@ def mission_reply(mission_id: int) -> Rendered | Redirect:
     except ServiceError as failure:
         db.session.rollback()
         others = put_service_errors(form, failure.errors)
+        message = readable_message(form, failure.message)
+        if "correction" in failure.errors:  # the service's advice is the API's (« correction »)
+            message = (
+                message.partition(" Pour la corriger")[0]
+                + f" Pour la remplacer, cochez « {form.correction.label.text} »."
+            )
         return _mission_page(
             mission,
             reply_form=form,
-            reply_error=readable_message(form, failure.message),
+            reply_error=message,
             reply_details=others,
             status=failure.status,
         )

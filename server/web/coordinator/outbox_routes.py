@@ -13,8 +13,7 @@ from server.models import OutboxStatus, Role
 from server.services.outbox import STATUS_LABELS, outbox_query
 from server.web.coordinator.mission_routes import local_text
 from server.web.coordinator.routes import bp
-from server.web.coordinator.wave_routes import paginate_query
-from server.web.pagination import requested_page
+from server.web.pagination import paginate_query, requested_page
 
 
 @bp.route("/courriels")

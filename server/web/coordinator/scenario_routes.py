@@ -25,8 +25,8 @@ from server.web.coordinator.wave_forms import (
     ScenarioImportForm,
     put_service_errors,
 )
-from server.web.coordinator.wave_routes import Rendered, actor, paginate_query
-from server.web.pagination import requested_page
+from server.web.coordinator.wave_routes import Rendered, actor
+from server.web.pagination import paginate_query, requested_page
 from survey_schemas import CHANNELS
 
 #: Rejected lines shown on the page; a file rejected line after line needs fixing, not reading.
@@ -38,7 +38,10 @@ def _filters() -> dict[str, str]:
     channel = request.values.get("channel", "").strip()
     return {
         key: value
-        for key, value in (("network", network), ("channel", channel if channel in CHANNELS else ""))
+        for key, value in (
+            ("network", network),
+            ("channel", channel if channel in CHANNELS else ""),
+        )
         if value
     }
 
@@ -144,7 +147,9 @@ def scenario_edit(scenario_id: int) -> Rendered | Redirect:
         others = put_service_errors(form, failure.errors)
         if not failure.errors:  # a clash with another scenario's title
             form.title.errors = [*form.title.errors, failure.message]
-        return _edit_page(scenario, form, error=failure.message, details=others, status=failure.status)
+        return _edit_page(
+            scenario, form, error=failure.message, details=others, status=failure.status
+        )
     db.session.commit()
     flash(f"Scénario « {scenario.title} » enregistré.", "success")
     return redirect(
@@ -190,7 +195,7 @@ def scenarios_import() -> Rendered:
     to, since rejected lines are not stored."""
     form = ScenarioImportForm()
     if not form.validate():
-        return _library(import_form=form, import_error="Choisissez un fichier.", status=422)
+        return _library(import_form=form, status=422)
     upload = form.file.data
     try:
         outcome = scenarios.import_csv(

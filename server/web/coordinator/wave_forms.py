@@ -107,7 +107,10 @@ class CampaignForm(FrenchForm):
     def set_choices(self, stored: Sequence[Referentiel]) -> None:
         self.referentiel.choices = [
             SelectChoice("", "Choisissez…"),
-            *(SelectChoice(f"{r.code}:{r.version}", f"{r.code} v{r.version} · {r.name}") for r in stored),
+            *(
+                SelectChoice(f"{r.code}:{r.version}", f"{r.code} v{r.version} · {r.name}")
+                for r in stored
+            ),
         ]
 
     def referentiel_asked(self) -> tuple[str, int | None]:
@@ -187,8 +190,12 @@ class WaveForm(FrenchForm):
     home_commune = BooleanField(
         "Pas de test dans la commune de résidence de l’enquêteur", default=True
     )
-    lockout = BooleanField("Pas de retour sur un site visité lors des vagues récentes", default=True)
-    same_site_in_wave = BooleanField("Pas deux visites d’un même site par un même enquêteur dans la vague", default=True)
+    lockout = BooleanField(
+        "Pas de retour sur un site visité lors des vagues récentes", default=True
+    )
+    same_site_in_wave = BooleanField(
+        "Pas deux visites d’un même site par un même enquêteur dans la vague", default=True
+    )
     preview = SubmitField("Recalculer les missions")
     submit = SubmitField("Ouvrir la vague")
 
@@ -210,7 +217,7 @@ class WaveForm(FrenchForm):
         (only the counts typed in: an empty one keeps the default)."""
         networks: dict[str, dict[str, int]] = {}
         for index, network in enumerate(self.networks):
-            typed = {
+            typed: dict[str, int] = {
                 channel: self.override_field(index, channel).data
                 for channel in CHANNELS
                 if self.override_field(index, channel).data is not None
@@ -263,7 +270,9 @@ class AssignForm(FrenchForm):
 
 
 class CloseWaveForm(FrenchForm):
-    confirm = BooleanField("Je confirme la clôture : les missions encore ouvertes seront closes comme non réalisées")
+    confirm = BooleanField(
+        "Je confirme la clôture : les missions encore ouvertes seront closes comme non réalisées"
+    )
     submit = SubmitField("Clore la vague")
 
     def validate_confirm(self, field: BooleanField) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
 from server.auth import allowed, page_roles
@@ -40,7 +39,7 @@ from server.web.coordinator.wave_forms import (
     put_service_errors,
     wave_form,
 )
-from server.web.pagination import PAGE_SIZE, Page, paginate, requested_page
+from server.web.pagination import paginate, requested_page
 from survey_schemas import CHANNELS
 
 Rendered = tuple[str, int]
@@ -67,54 +66,50 @@ def may_edit() -> bool:
     return allowed(current_user, (Role.COORDINATOR,))
 
 
-def paginate_query(statement: Select[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]:
-    """One page of a select's rows (a count, then ``LIMIT``/``OFFSET``), clamped to the last
-    page: the desk's long tables (missions, messages) are never loaded whole."""
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    count = max(1, -(-(total or 0) // size))
-    number = min(max(1, number), count)
-    rows = db.session.scalars(statement.offset((number - 1) * size).limit(size)).unique().all()
-    return Page(items=rows, number=number, size=size, total=total or 0)
-
-
 # --- campaigns -------------------------------------------------------------------------------
+
+
+def _campaign_page(
+    form: CampaignForm,
+    *,
+    error: str | None = None,
+    details: list[str] | None = None,
+    status: int = 200,
+) -> Rendered:
+    return render_template(
+        "coordinator/campaign_new.html", form=form, error=error, error_details=details or []
+    ), status
 
 
 @bp.route("/campagnes/nouvelle", methods=["GET", "POST"])
 @page_roles(Role.COORDINATOR)
 def campaign_new() -> Rendered | Response:
+    """A new campaign on a stored référentiel; its frame is the next step."""
     form = CampaignForm()
     form.set_choices(referentiels.list_referentiels(db.session))
-    error = None
-    others: list[str] = []
-    if form.validate_on_submit():
-        code, version = form.referentiel_asked()
-        try:
-            campaign = campaigns.create_campaign(
-                db.session,
-                name=form.name.data,
-                year=form.year.data,
-                referentiel_code=code,
-                referentiel_version=version,
-                actor=actor(),
-            )
-        except ServiceError as failure:
-            db.session.rollback()
-            others = put_service_errors(form, failure.errors)
-            error = failure.message
-            status = failure.status
-        else:
-            db.session.commit()
-            flash(
-                f"Campagne « {campaign.name} » créée : importez maintenant sa base de sondage.",
-                "success",
-            )
-            return redirect(url_for("coordinator.frame", campaign_id=campaign.id))
-    else:
-        status = 422 if form.is_submitted() else 200
-    return render_template(
-        "coordinator/campaign_new.html", form=form, error=error, error_details=others
-    ), status
+    if not form.is_submitted():
+        return _campaign_page(form)
+    if not form.validate():
+        return _campaign_page(form, status=422)
+    code, version = form.referentiel_asked()
+    try:
+        campaign = campaigns.create_campaign(
+            db.session,
+            name=form.name.data,
+            year=form.year.data,
+            referentiel_code=code,
+            referentiel_version=version,
+            actor=actor(),
+        )
+    except ServiceError as failure:  # an unknown référentiel names the stored ones
+        db.session.rollback()
+        others = put_service_errors(form, failure.errors)
+        return _campaign_page(form, error=failure.message, details=others, status=failure.status)
+    db.session.commit()
+    flash(
+        f"Campagne « {campaign.name} » créée : importez maintenant sa base de sondage.", "success"
+    )
+    return redirect(url_for("coordinator.frame", campaign_id=campaign.id))
 
 
 # --- waves of a campaign ---------------------------------------------------------------------
@@ -157,7 +152,9 @@ def _planned(plan: dict[str, Any] | None, sites: dict[str, int]) -> dict[str, An
         missions = {c: per_site.get(c, 0) * count for c in CHANNELS}
         for channel, n in missions.items():
             totals[channel] += n
-        rows.append({"network": network, "sites": count, "per_site": per_site, "missions": missions})
+        rows.append(
+            {"network": network, "sites": count, "per_site": per_site, "missions": missions}
+        )
     return {
         "rows": rows,
         "totals": totals,
@@ -295,10 +292,10 @@ def wave_close(wave_id: int) -> Rendered | Response:
         return _dashboard(wave, close_form=form, status=422)
     try:
         closing = waves.close_wave(db.session, wave, actor=actor())
-    except ServiceError as failure:
+    except ServiceError as failure:  # already closed (a second click, another tab)
         db.session.rollback()
-        form.form_errors.append(failure.message)
-        return _dashboard(wave, close_form=form, status=failure.status)
+        flash(failure.message, "error")
+        return redirect(url_for("coordinator.wave_dashboard", wave_id=wave.id))
     db.session.commit()
     flash(
         f"Vague « {wave.name} » close : {closing['not_done_total']} missions closes comme non "

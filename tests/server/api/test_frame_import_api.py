@@ -70,6 +70,7 @@ def test_messy_french_export_imports_good_rows_and_names_bad_lines(
     assert body["imported"] == 3
     assert body["updated"] == 0
     assert [r["line"] for r in body["rejected"]] == [3, 7, 8, 9]
+    assert [r["site_id"] for r in body["rejected"]] == [None, "PREF-035", "SIP-035", "TJ-035"]
     assert "ligne 2" in body["rejected"][1]["reason"]
 
 

@@ -70,8 +70,11 @@ def test_the_library_lists_its_scenarios_and_filters_them(
     assert "Scénarios 1–3 sur 3" in html
     assert f'<a href="{LIBRARY}/{library[0].id}">Carte d’identité</a>' in html
     assert "<td>Visite</td>" in html
-    assert "Désactiver<span" in html and "Activer<span" in html
-    by_network = squash(browser.get(LIBRARY, query_string={"network": "SIP"}).get_data(as_text=True))
+    assert "Désactiver<span" in html
+    assert "Activer<span" in html
+    by_network = squash(
+        browser.get(LIBRARY, query_string={"network": "SIP"}).get_data(as_text=True)
+    )
     assert "Scénarios 1–1 sur 1 (filtrés)" in by_network
     assert "Prélèvement à la source" in by_network
     assert "Carte d’identité</a>" not in by_network
@@ -149,7 +152,11 @@ def test_editing_a_scenario(login_as: Login, library: list[Scenario]) -> None:
     html = browser.get(page).get_data(as_text=True)
     assert 'value="Carte d’identité"' in html
     assert "Vous demandez : carte d’identité." in html
-    response = post(browser, page, scenario_data(channel="visit", title="Carte d’identité", text="Nouveau texte."))
+    response = post(
+        browser,
+        page,
+        scenario_data(channel="visit", title="Carte d’identité", text="Nouveau texte."),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Scenario, scenario.id).text == "Nouveau texte."
@@ -222,7 +229,7 @@ def test_importing_a_csv_reports_added_updated_and_rejected_lines(
 @pytest.mark.parametrize(
     ("data", "filename", "message"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "Colonnes obligatoires absentes"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png", "octets nuls"),
         (b"PK\x03\x04 not really a workbook", "scenarios.xlsx", "Fichier refusé"),
         (b"", "vide.csv", "Le fichier est vide."),
         (b"nom;adresse\nA;B\n", "sites.csv", "Colonnes obligatoires absentes : reseau, canal"),

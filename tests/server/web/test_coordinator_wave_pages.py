@@ -106,7 +106,8 @@ def test_creating_a_campaign_leads_to_its_frame(login_as: Login) -> None:
     )
     assert response.status_code == 302
     campaign = db.session.scalar(select(Campaign).where(Campaign.year == 2027))
-    assert campaign is not None and campaign.created_by_id == user.id
+    assert campaign is not None
+    assert campaign.created_by_id == user.id
     assert response.headers["Location"] == f"/coordination/campagnes/{campaign.id}/base"
     landing = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Campagne « Baromètre 2027 » créée" in landing
@@ -115,7 +116,10 @@ def test_creating_a_campaign_leads_to_its_frame(login_as: Login) -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"referentiel": "inconnu:3"}, "Référentiel inconnu : inconnu v3. Référentiels enregistrés : marianne v"),
+        (
+            {"referentiel": "inconnu:3"},
+            "Référentiel inconnu : inconnu v3. Référentiels enregistrés : marianne v",
+        ),
         ({"year": 1990}, "Entre 2009 et 2100."),
         ({"year": "deux mille"}, "Indiquez une année, par exemple 2026."),
         ({"name": ""}, "Indiquez le nom de la campagne."),
@@ -142,7 +146,9 @@ def test_the_waves_list_shows_dates_status_missions_and_done_share(
     login_as: Login, campaign: Campaign, wave: Wave
 ) -> None:
     browser, _ = login_as("coordinator")
-    html = squash(browser.get(f"/coordination/campagnes/{campaign.id}/vagues").get_data(as_text=True))
+    html = squash(
+        browser.get(f"/coordination/campagnes/{campaign.id}/vagues").get_data(as_text=True)
+    )
     assert f'<a href="/coordination/vagues/{wave.id}">Printemps</a>' in html
     assert "du 02/03/2026 au 24/04/2026" in html
     assert "<td>Ouverte</td>" in html
@@ -168,7 +174,7 @@ def test_the_wave_form_shows_the_sites_the_missions_and_the_scenarios(
     # Default plan: 2 + 9 + 10 + 3 + 1 = 25 tests per site.
     assert "<strong>150</strong> missions à générer" in html
     assert 'id="count_visit" inputmode="numeric" max="50" min="0" name="count_visit"' in html
-    assert "Préfecture <span class=\"muted\">(4 sites)</span>" in html
+    assert 'Préfecture <span class="muted">(4 sites)</span>' in html
     assert 'for="network_1_phone">SIP · Appel</label>' in html
     assert '<td class="num">100</td>' in html  # Préfecture: 4 sites × 25
     assert (
@@ -278,9 +284,7 @@ def test_overlapping_waves_are_refused(login_as: Login, campaign: Campaign, wave
     assert db.session.scalar(select(Wave).where(Wave.name == "Automne")) is None
 
 
-def test_without_a_sample_the_page_says_to_draw_it_first(
-    factory: Factory, login_as: Login
-) -> None:
+def test_without_a_sample_the_page_says_to_draw_it_first(factory: Factory, login_as: Login) -> None:
     campaign = factory.campaign(2027)
     db.session.commit()
     browser, _ = login_as("coordinator")
@@ -323,14 +327,18 @@ def test_assigning_shows_the_run_the_unassignable_missions_and_the_loads(
     response = post(browser, page, f"{page}/attribuer", {})
     assert response.status_code == 302
     html = squash(browser.get(page).get_data(as_text=True))
-    assert "Attribution terminée : 6 missions attribuées, 0 déjà commencées conservées, 6 non attribuables." in html
+    assert (
+        "Attribution terminée : 6 missions attribuées, 0 déjà commencées conservées, "
+        "6 non attribuables." in html
+    )
     assert "<dt>Attribuées</dt><dd>6</dd>" in html
     assert "<dt>Non attribuables</dt><dd>6</dd>" in html
     assert "<dt>Distance totale</dt><dd>" in html
     assert "<dt>Équité des charges</dt>" in html
     assert '<th scope="row">Compétence manquante</th> <td class="num">6</td>' in html
     assert f'href="/coordination/vagues/{wave.id}/missions?rule=no_channel"' in html
-    assert "Alice Martin" in html and "/ 100" in html
+    assert "Alice Martin" in html
+    assert "/ 100" in html
     assert "Relancer l’attribution garde les missions déjà commencées" in html
 
 
@@ -381,7 +389,9 @@ def test_the_missions_table_filters_and_keeps_its_filters_across_pages(
         browser.get(page, query_string={"channel": "phone", "page": 2}).get_data(as_text=True)
     )
     assert "Missions 51–54 sur 54 (filtrées)" in second
-    sip = squash(browser.get(page, query_string={"network": "SIP", "q": "S000"}).get_data(as_text=True))
+    sip = squash(
+        browser.get(page, query_string={"network": "SIP", "q": "S000"}).get_data(as_text=True)
+    )
     assert "sur 20 (filtrées)" in sip
 
 
@@ -421,7 +431,8 @@ def test_the_missions_csv_holds_every_filtered_row_with_french_headers(
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:7] == ["Code site", "Site", "Réseau", "Région", "Commune", "Canal", "Test n°"]
-    assert "Statut" in rows[0] and "Motif" in rows[0]
+    assert "Statut" in rows[0]
+    assert "Motif" in rows[0]
     assert len(rows) == 1 + 54  # every row, not one page
     assert {row[5] for row in rows[1:]} == {"Appel"}
     assert {row[rows[0].index("Statut")] for row in rows[1:]} == {"Non attribuée"}
@@ -459,7 +470,9 @@ def test_the_mission_page_shows_the_site_the_window_and_the_scenario(
     assert window_text(mission) in html
     assert mission.scenario[:40] in html
     assert "<dt>Statut</dt><dd>Non attribuée</dd>" in html
-    assert re.search(r'<option value="\d+">Alice Martin — 0/100 missions, 0/20 visites</option>', html)
+    assert re.search(
+        r'<option value="\d+">Alice Martin — 0/100 missions, 0/20 visites</option>', html
+    )
     assert "Enregistrer la réponse" not in html  # a visit has no reply
 
 
@@ -517,9 +530,12 @@ def test_a_broken_rule_is_named_then_forced_with_a_confirmation(
     db.session.expire_all()
     assert db.session.get(Mission, mission.id).assignee_id == local.id
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "mission.assign").order_by(AuditEvent.id.desc())
+        select(AuditEvent)
+        .where(AuditEvent.action == "mission.assign")
+        .order_by(AuditEvent.id.desc())
     )
-    assert event is not None and event.details["forced_rule"] == "home_commune"
+    assert event is not None
+    assert event.details["forced_rule"] == "home_commune"
     assert "Règle passée outre (consignée au journal) : commune de résidence." in browser.get(
         page
     ).get_data(as_text=True)
@@ -561,7 +577,10 @@ def test_recording_a_reply_then_correcting_it(login_as: Login, wave: Wave) -> No
     assert "Corriger la réponse déjà enregistrée" in html
     twice = post(browser, page, f"{page}/reponse", data)
     assert twice.status_code == 409
-    assert "La réponse à cette mission est déjà enregistrée" in twice.get_data(as_text=True)
+    refusal = twice.get_data(as_text=True)
+    assert "La réponse à cette mission est déjà enregistrée" in refusal
+    assert "Pour la remplacer, cochez « Corriger la réponse déjà enregistrée »." in refusal
+    assert '<p class="field-error" id="correction-error">' in refusal
     corrected = post(
         browser, page, f"{page}/reponse", {**data, "text": "Corrigé.", "correction": "y"}
     )
@@ -604,7 +623,8 @@ def test_an_analyst_reads_the_dashboard_and_the_missions_but_writes_nothing(
     dashboard = f"/coordination/vagues/{wave.id}"
     html = browser.get(dashboard).get_data(as_text=True)
     assert "<caption>Par canal</caption>" in html
-    assert "Attribuer les missions" not in html and "Clore la vague" not in html
+    assert "Attribuer les missions" not in html
+    assert "Clore la vague" not in html
     assert browser.get(f"{dashboard}/missions").status_code == 200
     assert browser.get(f"{dashboard}/missions.csv").status_code == 200
     mission = first_mission(wave)
@@ -648,3 +668,29 @@ def test_strangers_are_sent_to_sign_in(client: FlaskClient, wave: Wave, path: st
     anonymous = client.get(url)
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/coordination/campagnes/{campaign}/vagues",
+        "/coordination/campagnes/{campaign}/vagues/nouvelle",
+        "/coordination/vagues/{wave}",
+        "/coordination/vagues/{wave}/missions",
+    ],
+)
+def test_every_table_scrolls_in_a_named_box_the_keyboard_reaches(
+    login_as: Login, wave: Wave, path: str
+) -> None:
+    from tests.server.web.test_desk_layout import _TableParents
+
+    browser, _ = login_as("coordinator")
+    html = browser.get(path.format(campaign=wave.campaign_id, wave=wave.id)).get_data(as_text=True)
+    parser = _TableParents()
+    parser.feed(html)
+    assert parser.parents, "no table on the page"
+    for parent in parser.parents:
+        assert parent.get("class") == "table-wrap"
+        assert parent.get("role") == "region"
+        assert parent.get("tabindex") == "0"
+        assert parent.get("aria-label")
