@@ -30,7 +30,7 @@ JobBody = Callable[[Session, datetime, Mapping[str, Any]], Mapping[str, int]]
 #: Interval triggers count from this fixed instant, not from the scheduler's start: a job
 #: runs at the same times whenever the scheduler was (re)started, so frequent restarts never
 #: keep postponing an hourly job.
-ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
+ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def every(**interval: float) -> IntervalTrigger:
@@ -122,7 +122,7 @@ def run_job(app: Flask, job: Job, *, now: datetime | None = None) -> Mapping[str
     half-written); it returns None then, and the next run tries again.
     """
     with app.app_context():
-        session = db.session
+        session = db.session()  # this context's own session, removed when it ends
         try:
             counts = job.func(session, now or utcnow(), app.config)
             session.commit()
@@ -130,5 +130,7 @@ def run_job(app: Flask, job: Job, *, now: datetime | None = None) -> Mapping[str
             session.rollback()
             logger.exception("tâche %s : échec, son travail non validé est annulé", job.id)
             return None
-        logger.info("tâche %s : %s", job.id, _summary(counts))
+        # A run that found nothing to do is only worth a debug line (most runs, most days).
+        level = logging.INFO if any(counts.values()) else logging.DEBUG
+        logger.log(level, "tâche %s : %s", job.id, _summary(counts))
         return counts

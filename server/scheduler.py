@@ -27,6 +27,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import delete, inspect, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -87,10 +88,9 @@ class Lease:
             "expires_at": now + self.duration,
             "renewed_at": now,
         }
-        if connection.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+            connection.dialect.name
+        ]
         # RETURNING, not rowcount: psycopg reports no row count for this statement.
         inserted = connection.execute(
             insert(self.table)
@@ -125,7 +125,7 @@ class Lease:
             row = connection.execute(
                 select(self.table).where(self.table.c.name == self.name)
             ).first()
-        return row._mapping if row is not None else None
+        return dict(row._mapping) if row is not None else None
 
     def release(self) -> bool:
         """Give the lease up if it is still ours, so a waiting process starts at once;

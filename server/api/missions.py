@@ -3,8 +3,10 @@ letter test. Investigators reach only their own missions (another's is 404)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -16,10 +18,11 @@ from server.api.fieldwork_schemas import (
     RequestSentSchema,
 )
 from server.api.pagination import paginate
+from server.api.sites import FrameUploadSchema
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Mission, Role, User
-from server.services import assignments, missions, replies
+from server.services import assignments, missions, replies, reply_scans
 from server.services.errors import NotFound
 
 blp = Blueprint("missions_api", __name__, url_prefix="/api/v1", description="Missions")
@@ -101,3 +104,34 @@ class MissionReply(MethodView):
         )
         db.session.commit()
         return mission
+
+
+@blp.route("/missions/<int:mission_id>/reply/scan")
+class MissionReplyScan(MethodView):
+    @api_roles(*FIELD)
+    @blp.arguments(FrameUploadSchema, location="files")
+    @blp.response(200, MissionSchema)
+    def post(self, files: dict[str, Any], mission_id: int) -> Mission:
+        """Attach the scan of a recorded reply (multipart ``file``: PDF, JPEG or PNG,
+        recognised by its content)."""
+        actor = api_user()
+        mission = missions.mission_for(db.session, mission_id, actor)
+        reply_scans.store_reply_scan(
+            db.session, mission, request.files["file"].read(), folder=_uploads(), actor=actor
+        )
+        db.session.commit()
+        return mission
+
+    @api_roles(Role.COORDINATOR, Role.ANALYST, Role.INVESTIGATOR)
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
+    def get(self, mission_id: int) -> Response:
+        """The scan of the reply, to its investigator and to staff only."""
+        mission = missions.mission_for(db.session, mission_id, api_user())
+        found = reply_scans.scan_file(mission, _uploads())
+        if found is None:
+            raise NotFound("Aucune numérisation pour la réponse de cette mission.")
+        return send_file(found[0], mimetype=found[1])
+
+
+def _uploads() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])

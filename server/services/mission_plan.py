@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain, compress, pairwise
 from operator import sub
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -190,6 +190,11 @@ def _read_hours(
     return week
 
 
+_DEFAULT_WEEK: _Week = tuple(
+    tuple(_read_hours("", DEFAULT_OPENING_HOURS).get(weekday, ())) for weekday in range(7)
+)
+
+
 def _weekly_hours(site: SiteToPlan) -> tuple[_Week, bool]:
     """The site's week and whether it is the default one (hours unknown, or none at all given)."""
     if site.opening_hours:
@@ -199,16 +204,14 @@ def _weekly_hours(site: SiteToPlan) -> tuple[_Week, bool]:
     return _DEFAULT_WEEK, True
 
 
-_DEFAULT_WEEK: _Week = tuple(
-    tuple(_read_hours("", DEFAULT_OPENING_HOURS).get(weekday, ())) for weekday in range(7)
-)
-
-
 def _half_day_portions(intervals: Sequence[Interval], half: int) -> list[Interval]:
-    """The parts of a day's intervals in its morning (before 13:00) or afternoon (from 13:00)."""
-    low, high = (0, MIDDAY) if half == _MORNING else (MIDDAY, _DAY_MINUTES)
-    clipped = [(max(start, low), min(end, high)) for start, end in intervals]
-    return [(start, end) for start, end in clipped if end > start]
+    """The parts of a day's intervals in its morning (before 13:00) or afternoon (from 13:00).
+
+    The intervals being inside the day (0 ≤ start < end ≤ 24:00), as ``_read_hours`` makes them.
+    """
+    if half == _MORNING:
+        return [(start, min(end, MIDDAY)) for start, end in intervals if start < MIDDAY]
+    return [(max(start, MIDDAY), end) for start, end in intervals if end > MIDDAY]
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -267,7 +270,9 @@ class _Candidates(NamedTuple):
     starts: tuple[int, ...]
     half_days: tuple[tuple[int, int, int], ...]
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """How many candidates there are."""
         return self.day_starts[-1]
 
     def slot(self, index: int) -> _Slot:
@@ -277,33 +282,37 @@ class _Candidates(NamedTuple):
         return day, half, start, end
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _candidates(days: tuple[date, ...], shapes: tuple[tuple[_Shape, ...], ...]) -> _Candidates:
     """The windows ``shapes`` gives each weekday (0 = Monday), on every one of ``days``."""
-    open_days = tuple(day for day in days if shapes[day.weekday()])
-    weekdays = [day.weekday() for day in open_days]
-    halves = [[half for half, _, _ in todays] for todays in shapes]
+    weekdays = [day.weekday() for day in days]
+    open_days = tuple(compress(days, [shapes[weekday] for weekday in weekdays]))
+    weekdays = [weekday for weekday in weekdays if shapes[weekday]]
     # Each weekday's half-days: (half, where its candidates begin among the day's), the shapes
-    # going by half.
-    parts = [[(half, order.index(half)) for half in sorted(set(order))] for order in halves]
-    day_starts = (0, *accumulate(len(shapes[weekday]) for weekday in weekdays))
+    # going by half; and the hours its candidates start in.
+    halves = [[half for half, _, _ in todays] for todays in shapes]
+    parts = [[(half, order.index(half)) for half in (0, 1) if half in order] for order in halves]
+    hours = [[start // 60 for _, start, _ in todays] for todays in shapes]
+    sizes = [len(todays) for todays in shapes]
+    day_starts = (0, *accumulate(map(sizes.__getitem__, weekdays)))
+    starts = [
+        day_starts[at] + offset
+        for at, weekday in enumerate(weekdays)
+        for _half, offset in parts[weekday]
+    ]
+    starts.append(day_starts[-1])
     return _Candidates(
         days=open_days,
         shapes=shapes,
         day_starts=day_starts,
-        hours=tuple(start // 60 for weekday in weekdays for _half, start, _end in shapes[weekday]),
-        starts=(
-            *(
-                day_starts[at] + offset
-                for at, weekday in enumerate(weekdays)
-                for _half, offset in parts[weekday]
-            ),
-            day_starts[-1],
-        ),
+        hours=tuple(chain.from_iterable(map(hours.__getitem__, weekdays))),
+        starts=tuple(starts),
         half_days=tuple(
-            (2 * at + half, 2 * weekday + half, at)
-            for at, weekday in enumerate(weekdays)
-            for half, _offset in parts[weekday]
+            [
+                (2 * at + half, 2 * weekday + half, at)
+                for at, weekday in enumerate(weekdays)
+                for half, _offset in parts[weekday]
+            ]
         ),
     )
 
@@ -380,22 +389,28 @@ def _spread(
         candidates.starts,
         candidates.half_days,
     )
-    size = len(candidates)
-    # The shuffled order, as ranks: ``rank[i]`` is the place candidate ``i`` was shuffled to.
-    shuffled = list(range(size))
-    _shuffle(shuffled, rng)
-    rank = [0] * size
-    for place, index in enumerate(shuffled):
-        rank[index] = place
+    size = candidates.size
+    shuffled, rank = _shuffle(size, rng)
     taken: set[int] = set()
     left = list(map(sub, starts[1:], starts))  # candidates not taken yet, by half-day
     picked_hours = [0] * 25
 
+    # Without ``by_hour``, a price also names the candidate that wins a tie: its weighted sum
+    # times ``size``, plus the least place of the half-day's candidates not taken (``first``).
+    scale = 1 if by_hour else size
+    if by_hour:
+        first = [0] * len(half_days)
+    elif len(half_days) == size:  # one candidate per half-day
+        first = rank[:]
+    else:
+        first = [min(rank[begin:end]) for begin, end in pairwise(starts)]
     base = count + len(days)  # above every count (at most count - 1) and every distance
-    weight = {criterion: base ** (len(cost) - 1 - order) for order, criterion in enumerate(cost)}
+    weight = {
+        criterion: scale * base ** (len(cost) - 1 - order) for order, criterion in enumerate(cost)
+    }
     per_half_day, per_day = weight.get("half_day", 0), weight.get("day", 0)
     per_weekday, per_half = weight.get("weekday", 0), weight.get("half", 0)
-    full = base ** len(cost)  # above every price: a half-day with no candidate left
+    full = scale * base ** len(cost)  # above every price: a half-day with no candidate left
     local = [0] * (2 * len(days))  # by half-day (2 × day + half)
     shared = [0] * 14  # by weekday and half (2 × weekday + half)
     ramp = [weight["distance"] * steps for steps in range(len(days) + 1)]
@@ -405,20 +420,24 @@ def _spread(
         low = pick * len(days) // count
         high = max(low, (pick + 1) * len(days) // count - 1)
         far = ramp[low:0:-1] + [0] * (high - low + 1) + ramp[1 : len(days) - high]
-        prices = [local[spot] + shared[kind] + far[day] for spot, kind, day in half_days]
-        least = min(prices)
-        cheapest: list[int] = []  # the candidates not taken of the cheapest half-days
-        at = -1
-        for _ in range(prices.count(least)):
-            at = prices.index(least, at + 1)
-            cheapest.extend(range(starts[at], starts[at + 1]))
-        if taken:
-            cheapest = [index for index in cheapest if index not in taken]
         if by_hour:
-            best = min(cheapest, key=lambda index: (picked_hours[hours[index]], rank[index]))
+            prices = [local[spot] + shared[kind] + far[day] for spot, kind, day in half_days]
+            least = min(prices)
+            at = prices.index(least)
+            cheapest = list(range(starts[at], starts[at + 1]))  # those not taken, of the
+            for _ in range(prices.count(least) - 1):  # cheapest half-days
+                at = prices.index(least, at + 1)
+                cheapest.extend(range(starts[at], starts[at + 1]))
+            if taken:
+                cheapest = [index for index in cheapest if index not in taken]
+            best = min(cheapest, key=lambda index: picked_hours[hours[index]] * size + rank[index])
             picked_hours[hours[best]] += 1
         else:
-            best = min(cheapest, key=rank.__getitem__)
+            prices = [
+                local[spot] + shared[kind] + far[day] + place
+                for (spot, kind, day), place in zip(half_days, first, strict=True)
+            ]
+            best = shuffled[min(prices) % size]
         at = bisect_right(starts, best) - 1
         spot, kind, _day = half_days[at]
         if unique:
@@ -426,6 +445,9 @@ def _spread(
             left[at] -= 1
             if not left[at]:
                 local[spot] = full
+            elif not by_hour:
+                members = range(starts[at], starts[at + 1])
+                first[at] = min(rank[index] for index in members if index not in taken)
         local[spot & ~1] += per_day
         local[spot | 1] += per_day
         local[spot] += per_half_day
@@ -438,18 +460,27 @@ def _spread(
     return sorted(chosen, key=lambda slot: (slot[0], slot[2]))
 
 
-def _shuffle(items: list[int], rng: random.Random) -> None:
-    """``rng.shuffle(items)``, written out: the same draws, so the same order (Fisher–Yates, each
-    place swapped with one drawn below it by rejection sampling of ``getrandbits``, as CPython
-    does it), without two calls of Python methods per item; and the plans no longer depend on
-    how a future Python implements ``random.shuffle``."""
+def _shuffle(size: int, rng: random.Random) -> tuple[list[int], list[int]]:
+    """The candidates ``0..size-1`` in a shuffled order, and the place each went to.
+
+    The order is ``rng.shuffle(list(range(size)))``'s, written out: the same draws (Fisher–Yates,
+    each place from the last swapped with one drawn at or below it by rejection sampling of
+    ``getrandbits``, as CPython does it) without two calls of Python methods per candidate, and
+    the plans no longer depend on how a future Python implements ``random.shuffle``.
+    """
+    shuffled = list(range(size))
+    rank = [0] * size
     getrandbits = rng.getrandbits
-    for place in range(len(items) - 1, 0, -1):
+    for place in range(size - 1, 0, -1):
         bits = (place + 1).bit_length()
         drawn = getrandbits(bits)
         while drawn > place:
             drawn = getrandbits(bits)
-        items[place], items[drawn] = items[drawn], items[place]
+        shuffled[place], shuffled[drawn] = shuffled[drawn], shuffled[place]
+        rank[shuffled[place]] = place  # no later swap moves it
+    if size:
+        rank[shuffled[0]] = 0
+    return shuffled, rank
 
 
 def _rng(seed: int, site_key: str, channel: str) -> random.Random:
@@ -561,18 +592,17 @@ def _check_capacity(
     noun: str,
     unit: str,
 ) -> None:
-    if candidates and len(candidates) >= count:
+    available = candidates.size
+    if available and available >= count:
         return
     wave = f"la vague du {_fmt(start)} au {_fmt(end)}"
-    if not candidates:
+    if not available:
         raise PlanningError(site.key, f"le site n’est jamais ouvert pendant {wave}")
-    if len(candidates) < count:
-        detail = "dans des demi-journées distinctes" if noun == "visite" else "distincts"
-        raise PlanningError(
-            site.key,
-            f"{wave} est trop courte pour {count} {noun}s {detail} "
-            f"({len(candidates)} {unit} d’ouverture)",
-        )
+    detail = "dans des demi-journées distinctes" if noun == "visite" else "distincts"
+    raise PlanningError(
+        site.key,
+        f"{wave} est trop courte pour {count} {noun}s {detail} ({available} {unit} d’ouverture)",
+    )
 
 
 def _planned(
@@ -605,7 +635,7 @@ def _planned(
 # --- caches shared by every site (pure functions of hashable inputs) ---------------------------
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _working_days(department: str | None, start: date, end: date) -> tuple[date, ...]:
     """Every working day of ``department`` from ``start`` to ``end``, both included."""
     return tuple(
@@ -615,7 +645,7 @@ def _working_days(department: str | None, start: date, end: date) -> tuple[date,
     )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _utc(zone: str, day: date, minutes: int) -> datetime:
     """The UTC instant ``minutes`` after the local midnight of ``day`` in ``zone``."""
     midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))

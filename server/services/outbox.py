@@ -25,7 +25,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.models import Mission, OutboxMessage, OutboxStatus
@@ -100,12 +101,7 @@ def _insert_if_absent(session: Session, values: dict[str, Any]) -> int | None:
     message with this key exists (committed, or being inserted by a concurrent transaction,
     which PostgreSQL waits for and SQLite's single writer serialises)."""
     dialect = session.get_bind(mapper=OutboxMessage.__mapper__).dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the application runs on SQLite or PostgreSQL only
-        raise RuntimeError(f"unsupported database dialect {dialect}")
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = (
         insert(OutboxMessage.__table__)
         .values(**values)
@@ -215,7 +211,7 @@ def _claim(session: Session, message: OutboxMessage, *, smtp: SmtpSettings, now:
     """Count an attempt and push the next one back by the backoff, if the message is still
     pending, due and untouched (one atomic UPDATE, so two deliverers never both take it)."""
     attempts = message.attempts + 1
-    claimed = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message.id,
@@ -225,8 +221,8 @@ def _claim(session: Session, message: OutboxMessage, *, smtp: SmtpSettings, now:
         )
         .values(attempts=attempts, next_attempt_at=now + smtp.backoff(attempts))
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    )
+    if result.rowcount != 1:
         return False
     session.refresh(message)
     return True

@@ -304,9 +304,10 @@ def test_two_schedulers_one_works_and_the_other_takes_over_when_it_dies(
         "BAROMETRE_INSTANCE_PATH": str(tmp_path),
         # Not "testing": that profile hands log lines to pytest; these go to stderr.
         "BAROMETRE_ENV": "development",
-        "LOG_LEVEL": "INFO",
+        "SECRET_KEY": "scheduler-test-key",  # two processes must not race to generate one
+        "LOG_LEVEL": "DEBUG",  # every job run, even one with nothing to do
         "LOG_FORMAT": "text",
-        "SCHEDULER_LEASE_SECONDS": "2",
+        "SCHEDULER_LEASE_SECONDS": "3",  # renewed each second: a loaded machine keeps it
         "SCHEDULER_POLL_SECONDS": "1",
         "SCHEDULER_INTERVAL_SECONDS": "1",
         "SMTP_HOST": "127.0.0.1",

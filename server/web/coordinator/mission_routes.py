@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as Redirect
 
@@ -19,7 +30,15 @@ from exports.csv_safe import Cell, csv_bytes
 from server.auth import page_roles
 from server.extensions import db
 from server.models import CHANNEL_LABELS, Mission, Role, Wave, WaveStatus
-from server.services import assignments, investigators, missions, replies, scenarios, waves
+from server.services import (
+    assignments,
+    investigators,
+    missions,
+    replies,
+    reply_scans,
+    scenarios,
+    waves,
+)
 from server.services.assignment.rules import RULE_LABELS
 from server.services.assignments import RuleBroken
 from server.services.errors import NotFound, ServiceError
@@ -299,6 +318,15 @@ def mission_reply(mission_id: int) -> Rendered | Redirect:
             actor=actor(),
             correction=bool(form.correction.data),
         )
+        scan = form.scan.data
+        if scan and scan.filename:
+            reply_scans.store_reply_scan(
+                db.session,
+                mission,
+                scan.read(),
+                folder=Path(current_app.config["UPLOAD_FOLDER"]),
+                actor=actor(),
+            )
     except ServiceError as failure:
         db.session.rollback()
         others = put_service_errors(form, failure.errors)
@@ -318,3 +346,14 @@ def mission_reply(mission_id: int) -> Rendered | Redirect:
     db.session.commit()
     flash("Réponse enregistrée.", "success")
     return redirect(url_for("coordinator.mission", mission_id=mission.id))
+
+
+@bp.route("/missions/<int:mission_id>/reponse/numerisation")
+@page_roles(Role.COORDINATOR, Role.ANALYST)
+def mission_reply_scan(mission_id: int) -> Response:
+    """The stored scan of the reply (kept outside the static folder)."""
+    mission = missions.mission_for(db.session, mission_id, current_user)
+    found = reply_scans.scan_file(mission, Path(current_app.config["UPLOAD_FOLDER"]))
+    if found is None:
+        abort(404)
+    return send_file(found[0], mimetype=found[1])

@@ -324,6 +324,10 @@ class ReplyForm(FrenchForm):
         invalid_value_message="Date et heure attendues, par exemple 04/03/2026 10:15.",
     )
     text = TextAreaField("Texte de la réponse (facultatif)", validators=[Optional()])
+    scan = FileField(
+        "Numérisation de la réponse (facultatif)",
+        description="PDF, JPEG ou PNG, pour un courrier reçu par la poste.",
+    )
     correction = BooleanField("Corriger la réponse déjà enregistrée")
     record = SubmitField("Enregistrer la réponse")
 

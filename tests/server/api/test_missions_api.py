@@ -3,6 +3,7 @@ reply of an email or letter test."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -255,3 +256,48 @@ def test_a_visit_has_no_reply(client: FlaskClient, token_for: Headers, visit: Mi
         json={"received_at": "2026-03-04T10:00:00+01:00"},
     )
     assert response.status_code == 422
+
+
+def _replied(client: FlaskClient, mission: Mission, headers: dict[str, str]) -> None:
+    url = f"/api/v1/missions/{mission.id}"
+    client.post(f"{url}/sent", headers=headers, json={"sent_at": "2026-03-02T09:00:00+01:00"})
+    client.post(f"{url}/reply", headers=headers, json={"received_at": "2026-03-04T10:00:00+01:00"})
+
+
+def test_a_reply_scan_is_stored_by_content_and_served_to_its_people_only(
+    client: FlaskClient, token_for: Headers, factory: Factory, email: tuple[Mission, User]
+) -> None:
+    mission, owner = email
+    stranger = factory.investigator()
+    db.session.commit()
+    headers = _token(client, owner)
+    url = f"/api/v1/missions/{mission.id}/reply/scan"
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    before = client.post(
+        url,
+        headers=headers,
+        data={"file": (io.BytesIO(pdf), "r.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert before.status_code == 409  # no reply recorded yet
+    _replied(client, mission, headers)
+    fake = client.post(
+        url,
+        headers=headers,
+        data={"file": (io.BytesIO(b"MZ\x90\x00"), "r.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 422
+    assert "ni un PDF" in fake.json["message"]
+    stored = client.post(
+        url,
+        headers=headers,
+        data={"file": (io.BytesIO(pdf), "scan.bin")},
+        content_type="multipart/form-data",
+    )
+    assert stored.status_code == 200, stored.json
+    with client.get(url, headers=token_for("coordinator")) as served:
+        assert served.status_code == 200
+        assert served.mimetype == "application/pdf"
+        assert served.data == pdf
+    assert client.get(url, headers=_token(client, stranger)).status_code == 404

@@ -589,6 +589,39 @@ def test_recording_a_reply_then_correcting_it(login_as: Login, wave: Wave) -> No
     assert db.session.get(Mission, mission.id).reply_text == "Corrigé."
 
 
+def test_a_letters_reply_is_recorded_with_its_scan(login_as: Login, wave: Wave) -> None:
+    mission = sent_email(wave)
+    browser, _ = login_as("coordinator")
+    page = f"/coordination/missions/{mission.id}"
+    received = local_input(datetime.now(UTC) - timedelta(hours=1))
+    scan = b"%PDF-1.4\n%%EOF\n"
+    response = post(
+        browser,
+        page,
+        f"{page}/reponse",
+        {"received_at": received, "record": "x", "scan": (io.BytesIO(scan), "lettre.pdf")},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    html = browser.get(page).get_data(as_text=True)
+    assert "Numérisation de la réponse</a>" in html
+    with browser.get(f"{page}/reponse/numerisation") as served:
+        assert served.status_code == 200
+        assert served.data == scan
+    not_a_scan = post(
+        browser,
+        page,
+        f"{page}/reponse",
+        {
+            "received_at": received,
+            "record": "x",
+            "correction": "y",
+            "scan": (io.BytesIO(b"GIF89a"), "lettre.pdf"),
+        },
+    )
+    assert not_a_scan.status_code == 422
+    assert "ni un PDF" in not_a_scan.get_data(as_text=True)
+
+
 def test_a_reply_before_the_request_was_sent_is_refused(login_as: Login, wave: Wave) -> None:
     mission = first_mission(wave, "email")
     browser, _ = login_as("coordinator")

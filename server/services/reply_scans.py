@@ -1,0 +1,72 @@
+"""Scans of the replies sites send to letter (and email) tests: stored outside the static
+folder, recognised by their content (PDF, JPEG or PNG), never by their name."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from server.models import Mission, User
+from server.services import audit
+from server.services.errors import Conflict, Invalid
+
+#: File signatures accepted, and the extension the stored copy gets.
+SIGNATURES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+MEDIA_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
+
+
+def _extension(data: bytes) -> str:
+    for signature, extension in SIGNATURES.items():
+        if data.startswith(signature):
+            return extension
+    raise Invalid(
+        "Le fichier n’est ni un PDF, ni une image JPEG ou PNG : numérisez la réponse dans "
+        "l’un de ces formats.",
+        {"file": ["Format non reconnu."]},
+    )
+
+
+def store_reply_scan(
+    session: Session, mission: Mission, data: bytes, *, folder: Path, actor: User
+) -> Mission:
+    """Attach a scan to a recorded reply; the same file again changes nothing."""
+    if mission.reply_received_at is None:
+        raise Conflict(
+            "Enregistrez d’abord la réponse (date de réception), puis joignez sa numérisation.",
+            {"received_at": ["Réponse non enregistrée."]},
+        )
+    if not data:
+        raise Invalid("Le fichier est vide.", {"file": ["Vide."]})
+    extension = _extension(data)
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path("replies") / f"mission-{mission.id}-{digest[:16]}{extension}"
+    if mission.reply_scan_path == str(relative):
+        return mission
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    before = mission.reply_scan_path
+    mission.reply_scan_path = str(relative)
+    audit.record(
+        session,
+        "mission.reply_scan",
+        actor=actor,
+        entity=mission,
+        before=before,
+        after=mission.reply_scan_path,
+        sha256=digest,
+        size=len(data),
+    )
+    return mission
+
+
+def scan_file(mission: Mission, folder: Path) -> tuple[Path, str] | None:
+    """The stored scan of a mission's reply and its media type, if there is one."""
+    if not mission.reply_scan_path:
+        return None
+    path = folder / mission.reply_scan_path
+    if not path.is_file():
+        return None
+    return path, MEDIA_TYPES.get(path.suffix, "application/octet-stream")
