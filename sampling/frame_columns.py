@@ -28,9 +28,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 #: Columns without which a file is refused as a whole, with the French name shown to users.
 REQUIRED: dict[str, str] = {
-    "site_id": "site_id (code_site)",
-    "name": "name (nom)",
-    "network": "network (reseau)",
+    "site_id": "code_site (ou site_id)",
+    "name": "nom (ou name)",
+    "network": "reseau (ou network)",
     "region": "region",
 }
 

@@ -50,6 +50,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "LOGIN_LOCKOUT_SECONDS": 30,
         }
     )
+
     @application.teardown_request
     def _forget_login(_error: BaseException | None) -> None:
         # Flask-Login caches the user in ``g``, which lives as long as the app context; tests

@@ -16,6 +16,7 @@ def register(app: Flask, api: Api) -> None:
         campaigns,
         investigators,
         missions,
+        outbox,
         referentiels,
         samples,
         scenarios,
@@ -33,6 +34,7 @@ def register(app: Flask, api: Api) -> None:
         waves.blp,
         missions.blp,
         scenarios.blp,
+        outbox.blp,
     ):
         # The API authenticates with bearer tokens, never with the session cookie, so a forged
         # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.

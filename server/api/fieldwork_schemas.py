@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, fields, validate
 
+from server.api.sites import SiteSchema
 from server.models import Mission
 from survey_schemas import CHANNELS
 
@@ -56,22 +57,6 @@ class WaveSchema(Schema):
     progress = fields.Nested(ProgressSchema, dump_default=None)
 
 
-class MissionSiteSchema(Schema):
-    site_id = fields.String(attribute="code")
-    name = fields.String()
-    network = fields.String()
-    region = fields.String()
-    department = fields.String(allow_none=True)
-    city = fields.String(allow_none=True)
-    postcode = fields.String(allow_none=True)
-    address = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    opening_hours = fields.Dict(allow_none=True)
-
-
 class AssigneeSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -88,7 +73,7 @@ def _local(mission: Mission, attribute: str) -> str | None:
 class MissionSchema(Schema):
     id = fields.Integer()
     wave_id = fields.Integer()
-    site = fields.Nested(MissionSiteSchema)
+    site = fields.Nested(SiteSchema)
     stratum = fields.String(attribute="sampled_site.stratum")
     weight = fields.Float(attribute="sampled_site.weight")
     channel = fields.String(validate=validate.OneOf(CHANNELS))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, pre_dump, validate
 
 from server.api.pagination import paginate
+from server.api.uploads import RejectionSchema, UploadSchema, uploaded_file
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Role, User
@@ -117,24 +118,15 @@ class InvestigatorUpdateResultSchema(InvestigatorSchema):
         return obj
 
 
-class LineRejectionSchema(Schema):
-    line = fields.Integer()
-    reason = fields.String()
-
-
 class InvestigatorImportResultSchema(Schema):
     imported = fields.Integer()
     updated = fields.Integer()
-    rejected = fields.List(fields.Nested(LineRejectionSchema))
+    rejected = fields.List(fields.Nested(RejectionSchema))
     #: New accounts have no usable password: an administrator must set one.
     password_reset_needed = fields.List(fields.String())
     released_missions = fields.List(fields.Integer(), attribute="released_mission_ids")
     encoding = fields.String(allow_none=True)
     delimiter = fields.String(allow_none=True)
-
-
-class InvestigatorUploadSchema(Schema):
-    file = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
 
 
 @blp.route("")
@@ -181,7 +173,7 @@ class InvestigatorById(MethodView):
 @blp.route("/import")
 class InvestigatorImport(MethodView):
     @api_roles(Role.COORDINATOR)
-    @blp.arguments(InvestigatorUploadSchema, location="files")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(200, InvestigatorImportResultSchema)
     def post(self, files: dict[str, Any]) -> Any:
         """Import investigators from a CSV or XLSX file (multipart field ``file``).
@@ -190,14 +182,11 @@ class InvestigatorImport(MethodView):
         password (listed in ``password_reset_needed``). Rejected lines come with their number
         and reason; the good ones are written in one transaction.
         """
-        upload = request.files["file"]
-        data = upload.read()
-        if not data and not upload.filename:
-            abort(400, message="Aucun fichier reçu dans le champ « file ».")
+        data, filename = uploaded_file("enqueteurs.csv")
         outcome = import_investigators(
             db.session,
             data,
-            upload.filename or "enqueteurs.csv",
+            filename,
             actor=api_user(),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         )

@@ -18,7 +18,7 @@ from server.api.fieldwork_schemas import (
     RequestSentSchema,
 )
 from server.api.pagination import paginate
-from server.api.sites import FrameUploadSchema
+from server.api.uploads import UploadSchema
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Mission, Role, User
@@ -109,7 +109,7 @@ class MissionReply(MethodView):
 @blp.route("/missions/<int:mission_id>/reply/scan")
 class MissionReplyScan(MethodView):
     @api_roles(*FIELD)
-    @blp.arguments(FrameUploadSchema, location="files")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(200, MissionSchema)
     def post(self, files: dict[str, Any], mission_id: int) -> Mission:
         """Attach the scan of a recorded reply (multipart ``file``: PDF, JPEG or PNG,

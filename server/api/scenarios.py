@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from server.api.pagination import paginate
-from server.api.sites import FrameUploadSchema, RejectionSchema
+from server.api.uploads import RejectionSchema, UploadSchema, uploaded_file
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Role, Scenario
@@ -95,19 +95,16 @@ class ScenarioById(MethodView):
 @blp.route("/import")
 class ScenarioImport(MethodView):
     @api_roles(Role.COORDINATOR)
-    @blp.arguments(FrameUploadSchema, location="files")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ScenarioImportSchema)
     def post(self, files: dict[str, Any]) -> Any:
         """Import scenarios from a CSV or XLSX file (columns reseau, canal, titre, texte,
         actif); known ones (same network, channel and title) are updated."""
-        upload = request.files["file"]
-        data = upload.read()
-        if not data and not upload.filename:
-            abort(400, message="Aucun fichier reçu dans le champ « file ».")
+        data, filename = uploaded_file("scenarios.csv")
         outcome = scenarios.import_csv(
             _session(),
             data,
-            upload.filename or "scenarios.csv",
+            filename,
             actor=api_user(),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         )

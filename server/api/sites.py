@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from server.api.pagination import paginate
+from server.api.uploads import RejectionSchema, UploadSchema, uploaded_file
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Role, Site
@@ -23,23 +24,12 @@ blp = Blueprint(
 )
 
 
-class RejectionSchema(Schema):
-    line = fields.Integer()
-    reason = fields.String()
-    #: The line's ``site_id`` when it had one (frame files), to find it in the spreadsheet.
-    site_id = fields.String(allow_none=True)
-
-
 class ImportResultSchema(Schema):
     imported = fields.Integer()
     updated = fields.Integer()
     rejected = fields.List(fields.Nested(RejectionSchema))
     encoding = fields.String(allow_none=True)
     delimiter = fields.String(allow_none=True)
-
-
-class FrameUploadSchema(Schema):
-    file = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
 
 
 class SiteSchema(Schema):
@@ -69,21 +59,18 @@ class SiteFilterSchema(Schema):
 @blp.route("/<int:campaign_id>/sites/import")
 class FrameImport(MethodView):
     @api_roles(Role.COORDINATOR)
-    @blp.arguments(FrameUploadSchema, location="files")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(200, ImportResultSchema)
     def post(self, files: dict[str, Any], campaign_id: int) -> Any:
         """Import a frame file (CSV or XLSX, multipart field ``file``); rejected lines are
         listed with their line number and reason, the good ones written in one transaction."""
         campaign = campaigns.get_campaign(db.session, campaign_id)
-        upload = request.files["file"]
-        data = upload.read()
-        if not data and not upload.filename:
-            abort(400, message="Aucun fichier reçu dans le champ « file ».")
+        data, filename = uploaded_file("frame.csv")
         outcome = import_frame(
             db.session,
             campaign,
             data,
-            upload.filename or "frame.csv",
+            filename,
             actor=api_user(),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         )

@@ -43,12 +43,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: Columns without which the file is refused as a whole, as shown to users.
 REQUIRED: dict[str, str] = {
-    "email": "email (courriel)",
-    "name": "name (nom)",
-    "home_commune": "home_commune (commune)",
-    "home_latitude": "home_latitude (latitude)",
-    "home_longitude": "home_longitude (longitude)",
-    "capacity": "capacity (capacite)",
+    "email": "courriel (ou email)",
+    "name": "nom (ou name)",
+    "home_commune": "commune (ou home_commune)",
+    "home_latitude": "latitude (ou home_latitude)",
+    "home_longitude": "longitude (ou home_longitude)",
+    "capacity": "capacite (ou capacity)",
 }
 _YES = {"oui", "o", "vrai", "true", "yes", "y", "1", "x", "actif", "active"}
 _NO = {"non", "n", "faux", "false", "no", "0", "inactif", "inactive"}

@@ -256,8 +256,9 @@ class _Candidates(NamedTuple):
     """A channel's candidate windows, day after day, as ``_spread`` reads them: ``shapes[w]``
     on each day of ``days`` whose weekday is ``w``. Cached and shared by sites: never changed.
 
-    The candidates are numbered in that order; ``day_starts`` holds the number of each day's
-    first (then one more entry, the number of candidates), ``hours`` the hour each starts in.
+    The candidates are numbered in that order (day after day, by start within a day: the shapes
+    of a weekday go by start); ``day_starts`` holds the number of each day's first (then one more
+    entry, the number of candidates), ``hours`` the hour each starts in.
     Each half-day holding candidates has an entry in ``starts`` (the number of its first
     candidate, with a last entry as above) and in ``half_days``: its spot (2 × its day's index
     in ``days`` + its half), its kind (2 × its weekday + its half) and its day's index.
@@ -376,12 +377,15 @@ def _spread(
     there are enough); otherwise it may be taken again once every other costs more. Remaining
     ties go to the first in a shuffled order, which is where the randomness lies.
 
-    How it is reckoned: every criterion of ``cost`` is a whole number below ``base``, so the
-    criteria compared one after the other rank candidates as their sum weighted by powers of
-    ``base`` does. Every candidate of a half-day has the same weighted sum, so each pick prices
-    the half-days, not the candidates: the counts of each half-day and of its day in ``local``,
-    of its weekday and half in ``shared``, the distance of its day in ``far``, the counts being
-    updated as each pick falls; single candidates are looked at only in the cheapest half-days.
+    How it is reckoned (the same picks as comparing tuples of criteria candidate by candidate,
+    but faster): every criterion of ``cost`` is a whole number below ``base``, so the criteria
+    compared one after the other rank candidates as their sum weighted by powers of ``base``
+    does. Every candidate of a half-day has the same weighted sum, so each pick prices the
+    half-days, not the candidates: the counts of each half-day and of its day in ``local``, of
+    its weekday and half in ``shared``, the distance of its day in ``far``, the counts being
+    updated as each pick falls. Without ``by_hour`` the price also settles ties (see ``first``),
+    so the least price names the pick; with it, only the candidates of the cheapest half-days are
+    compared, by hour then place.
     """
     days, hours, starts, half_days = (
         candidates.days,
@@ -415,7 +419,7 @@ def _spread(
     shared = [0] * 14  # by weekday and half (2 × weekday + half)
     ramp = [weight["distance"] * steps for steps in range(len(days) + 1)]
 
-    chosen: list[_Slot] = []
+    chosen: list[int] = []
     for pick in range(count):
         low = pick * len(days) // count
         high = max(low, (pick + 1) * len(days) // count - 1)
@@ -423,9 +427,10 @@ def _spread(
         if by_hour:
             prices = [local[spot] + shared[kind] + far[day] for spot, kind, day in half_days]
             least = min(prices)
+            # The candidates not taken of the cheapest half-days.
             at = prices.index(least)
-            cheapest = list(range(starts[at], starts[at + 1]))  # those not taken, of the
-            for _ in range(prices.count(least) - 1):  # cheapest half-days
+            cheapest = list(range(starts[at], starts[at + 1]))
+            for _ in range(prices.count(least) - 1):
                 at = prices.index(least, at + 1)
                 cheapest.extend(range(starts[at], starts[at + 1]))
             if taken:
@@ -456,8 +461,9 @@ def _spread(
         if per_half:
             half = kind & 1
             shared[half::2] = [counted + per_half for counted in shared[half::2]]
-        chosen.append(candidates.slot(best))
-    return sorted(chosen, key=lambda slot: (slot[0], slot[2]))
+        chosen.append(best)
+    # Numbered day after day, and by start within a day, the candidates sort as their windows.
+    return [candidates.slot(index) for index in sorted(chosen)]
 
 
 def _shuffle(size: int, rng: random.Random) -> tuple[list[int], list[int]]:

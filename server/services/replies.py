@@ -26,14 +26,19 @@ def _local(moment: datetime, mission: Mission) -> datetime:
     return moment.astimezone(ZoneInfo(mission.time_zone))
 
 
+#: What each date is, in the messages people read.
+MOMENT_LABELS = {"sent_at": "La date d’envoi", "received_at": "La date de réception"}
+
+
 def _check_moment(moment: datetime, name: str) -> None:
+    label = MOMENT_LABELS[name]
     if moment.tzinfo is None:
         raise Invalid(
-            f"{name} : indiquez le fuseau horaire (par exemple 2026-03-04T10:15:00+01:00).",
+            f"{label} doit indiquer son fuseau horaire (par exemple 2026-03-04T10:15:00+01:00).",
             {name: ["Fuseau horaire manquant."]},
         )
     if moment > utcnow():
-        raise Invalid(f"{name} : la date est dans le futur.", {name: ["Date future."]})
+        raise Invalid(f"{label} est dans le futur.", {name: ["Date future."]})
 
 
 def record_request_sent(
@@ -88,7 +93,7 @@ def record_reply(
         )
         raise Conflict(
             f"La réponse à cette mission est déjà enregistrée ({state}). Pour la corriger, "
-            "renvoyez la demande avec « correction »: true.",
+            "confirmez qu’il s’agit d’une correction (« correction » dans l’API).",
             {"correction": ["Confirmation nécessaire pour corriger."]},
         )
     before = {

@@ -69,10 +69,13 @@ def test_keeps_unknown_columns_as_extra() -> None:
     ("header", "missing"),
     [
         ("nom;reseau;region", "site_id"),
-        ("site_id;reseau;region", "name (nom)"),
-        ("site_id;nom;region", "network (reseau)"),
+        ("site_id;reseau;region", "nom (ou name)"),
+        ("site_id;nom;region", "reseau (ou network)"),
         ("site_id;nom;reseau", "region"),
-        ("identifiant;libelle", "site_id (code_site), name (nom), network (reseau), region"),
+        (
+            "identifiant;libelle",
+            "code_site (ou site_id), nom (ou name), reseau (ou network), region",
+        ),
     ],
 )
 def test_refuses_file_without_required_columns_naming_them(header: str, missing: str) -> None:

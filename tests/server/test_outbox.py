@@ -477,3 +477,24 @@ def test_a_crash_on_the_last_attempt_gives_the_message_up(
     assert message.attempts == 1
     assert "interrompue" in message.last_error
     assert smtp_server.messages == []
+
+
+def test_the_outbox_is_readable_through_the_api(client: Any, token_for: Any, session: Any) -> None:
+    from server.services import outbox
+
+    outbox.enqueue(
+        session,
+        key="reminder:test:1",
+        kind="reminder",
+        recipient="a@exemple.fr",
+        subject="Rappel",
+        body="Votre mission commence demain.",
+    )
+    session.commit()
+    headers = token_for("coordinator")
+    listed = client.get("/api/v1/outbox?status=pending", headers=headers)
+    assert listed.status_code == 200
+    assert [m["key"] for m in listed.json] == ["reminder:test:1"]
+    assert listed.json[0]["status"] == "pending"
+    assert client.get("/api/v1/outbox?status=perdu", headers=headers).status_code == 422
+    assert client.get("/api/v1/outbox", headers=token_for("analyst")).status_code == 403

@@ -382,7 +382,11 @@ def test_a_file_refused_whole_is_a_422_and_writes_nothing(
 def test_missing_columns_are_named_in_the_422(client: FlaskClient, token_for: Headers) -> None:
     response = upload(client, token_for("coordinator"), b"courriel;nom\r\na@b.fr;A\r\n", "e.csv")
     message = response.get_json()["message"]
-    for column in ("home_commune (commune)", "home_latitude (latitude)", "capacity (capacite)"):
+    for column in (
+        "commune (ou home_commune)",
+        "latitude (ou home_latitude)",
+        "capacite (ou capacity)",
+    ):
         assert column in message
 
 

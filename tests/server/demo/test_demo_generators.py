@@ -279,7 +279,11 @@ def test_investigators() -> None:
         assert boxes or in_box("75", lat, lon), p
         assert isinstance(p["capacity"], int)
         assert 300 <= p["capacity"] <= 480
-        assert p["visit_capacity"] == 0 if "visit" not in p["channels"] else 25 <= p["visit_capacity"] <= 50  # noqa: E501
+        assert (
+            p["visit_capacity"] == 0
+            if "visit" not in p["channels"]
+            else 25 <= p["visit_capacity"] <= 50
+        )
         channels = p["channels"]
         assert isinstance(channels, list)
         assert channels

@@ -247,7 +247,7 @@ def test_a_file_refused_whole_writes_nothing(
 def test_missing_columns_are_named(session: Session) -> None:
     with pytest.raises(Invalid) as refused:
         run(session, b"courriel,nom,commune,capacite\na@example.fr,A,Rennes,5\n")
-    assert "home_latitude (latitude), home_longitude (longitude)" in refused.value.message
+    assert "latitude (ou home_latitude), longitude (ou home_longitude)" in refused.value.message
 
 
 def test_an_import_is_audited_with_its_counts(session: Session) -> None:

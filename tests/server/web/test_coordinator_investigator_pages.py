@@ -456,7 +456,7 @@ def test_import_page_explains_the_columns(login_as: Login) -> None:
     browser, _ = login_as("coordinator")
     html = browser.get("/coordination/enqueteurs/import").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in html
-    assert "<code>capacity (capacite)</code>" in html
+    assert "<code>capacite (ou capacity)</code>" in html
 
 
 def test_import_reports_the_rejected_lines_with_their_number_and_reason(
@@ -508,8 +508,8 @@ def test_missing_columns_are_named(login_as: Login) -> None:
     html = upload(browser, b"courriel;nom;commune\r\na@example.fr;A;Rennes\r\n").get_data(
         as_text=True
     )
-    assert "Colonnes obligatoires absentes : home_latitude (latitude)" in html
-    assert "capacity (capacite)" in html
+    assert "Colonnes obligatoires absentes : latitude (ou home_latitude)" in html
+    assert "capacite (ou capacity)" in html
 
 
 def test_posting_without_a_file_asks_for_one(login_as: Login) -> None:
