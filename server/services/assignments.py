@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,8 @@ from server.models import (
     Wave,
     WaveStatus,
 )
-from server.services import audit, mission_lifecycle
+from server.models.types import utcnow
+from server.services import audit, mission_lifecycle, waves
 from server.services.assignment import Ledger, Person, Rules, Task, reason, solve
 from server.services.assignment.rules import RULE_LABELS
 from server.services.errors import Conflict, Invalid
@@ -256,17 +257,27 @@ def _ledger_for(session: Session, mission: Mission, user: User) -> tuple[Ledger,
 
 
 def reassign_mission(
-    session: Session, mission: Mission, investigator: User, *, actor: User, force: bool = False
+    session: Session,
+    mission: Mission,
+    investigator: User,
+    *,
+    actor: User,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> list[str]:
     """Give a mission to an investigator by hand; returns the rules the move breaks.
 
     Every rule is checked again; a broken one refuses the move (409 naming it) unless
     ``force`` is given, and a forced move is audited with the rules it broke. An inactive
-    investigator is always refused.
+    investigator is always refused. A mission whose window has passed (overdue) first gets
+    a new one, still to come, planned by the wave's rules.
     """
     profile = investigator.investigator_profile
     if profile is None:
-        raise Invalid(f"{investigator.name} n’est pas enquêteur.", {"investigator_id": ["?"]})
+        raise Invalid(
+            f"{investigator.name} n’est pas enquêteur.",
+            {"investigator_id": ["Pas un enquêteur."]},
+        )
     if not (profile.active and investigator.active):
         raise Invalid(
             f"{investigator.name} est désactivé(e) : choisissez un enquêteur actif.",
@@ -276,6 +287,11 @@ def reassign_mission(
         raise Conflict("La vague de cette mission est close.")
     if mission.assignee_id == investigator.id and mission.status == MissionStatus.ASSIGNED:
         return []
+    now = now or utcnow()
+    if mission.status == MissionStatus.OVERDUE and mission.window_end <= now:
+        # It needs a window still to come (from tomorrow), or it is overdue again at once.
+        tomorrow = now.astimezone(ZoneInfo(mission.time_zone)).date() + timedelta(days=1)
+        waves.replan_window(mission, first_day=tomorrow)
     ledger, task = _ledger_for(session, mission, investigator)
     broken = ledger.failures(task, 0)
     if broken and not force:

@@ -280,6 +280,33 @@ def generate_missions(session: Session, wave: Wave) -> int:
     return len(rows)
 
 
+def replan_window(mission: Mission, *, first_day: date) -> None:
+    """Give a mission whose window has passed a new one between ``first_day`` and the wave's
+    end (an overdue mission handed to someone else), planned by the rules used at opening."""
+    wave, site = mission.wave, mission.sampled_site.site
+    if first_day > wave.end:
+        raise Conflict(
+            f"La vague « {wave.name} » s’est terminée le {wave.end:%d/%m/%Y} : la mission ne "
+            "peut plus recevoir de nouvelle fenêtre."
+        )
+    try:
+        (planned,) = plan_site(
+            SiteToPlan(site.code, site.department, site.opening_hours),
+            {mission.channel: 1},
+            max(first_day, wave.start),
+            wave.end,
+            reply_days=wave.reply_days,
+            seed=wave.id * 100_003 + mission.id,
+        )
+    except PlanningError as error:
+        raise Conflict(
+            f"Aucune nouvelle fenêtre possible d’ici la fin de la vague : {error}"
+        ) from None
+    mission.window_start, mission.window_end = planned.window_start, planned.window_end
+    mission.reply_due_on = planned.reply_due_on
+    mission.default_hours = planned.default_hours
+
+
 def get_wave(session: Session, wave_id: int) -> Wave:
     wave = session.get(Wave, wave_id)
     if wave is None:

@@ -301,3 +301,34 @@ def test_a_reply_scan_is_stored_by_content_and_served_to_its_people_only(
         assert served.mimetype == "application/pdf"
         assert served.data == pdf
     assert client.get(url, headers=_token(client, stranger)).status_code == 404
+
+
+def test_an_overdue_mission_reassigned_gets_a_window_still_to_come(
+    client: FlaskClient, token_for: Headers, factory: Factory
+) -> None:
+    today = datetime.now(UTC).date()
+    campaign = factory.campaign(today.year)
+    factory.site(campaign)
+    wave = factory.wave(
+        campaign,
+        plan={"phone": 1},
+        start=today - timedelta(days=20),
+        end=today + timedelta(days=20),
+    )
+    mission = factory.mission(wave)
+    first, second = factory.investigator(), factory.investigator()
+    mission_lifecycle.assign(db.session, mission, first, actor=None)
+    mission.window_start = datetime.now(UTC) - timedelta(days=3, hours=1)
+    mission.window_end = datetime.now(UTC) - timedelta(days=3)
+    mission_lifecycle.mark_overdue(db.session, mission, actor=None)
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/missions/{mission.id}/assign",
+        headers=token_for("coordinator"),
+        json={"investigator_id": second.id},
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "assigned"
+    window_end = datetime.fromisoformat(response.json["window_end"])
+    assert window_end > datetime.now(UTC)
+    assert window_end.date() <= wave.end + timedelta(days=1)
