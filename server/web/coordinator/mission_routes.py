@@ -49,6 +49,7 @@ from server.web.coordinator.routes import bp
 from server.web.coordinator.wave_forms import (
     ReassignForm,
     ReplyForm,
+    RequestSentForm,
     put_service_errors,
     readable_message,
 )
@@ -215,6 +216,8 @@ def _mission_page(
     *,
     reassign_form: ReassignForm | None = None,
     reply_form: ReplyForm | None = None,
+    sent_form: RequestSentForm | None = None,
+    sent_error: str | None = None,
     broken: list[str] | None = None,
     reassign_error: str | None = None,
     reply_error: str | None = None,
@@ -243,6 +246,8 @@ def _mission_page(
         broken=broken or [],
         reassign_error=reassign_error,
         reply_form=reply_form or ReplyForm(formdata=None),
+        sent_form=sent_form or RequestSentForm(formdata=None),
+        sent_error=sent_error,
         takes_reply=mission.channel in replies.REPLY_CHANNELS,
         reply_error=reply_error,
         reply_details=reply_details or [],
@@ -345,6 +350,31 @@ def mission_reply(mission_id: int) -> Rendered | Redirect:
         )
     db.session.commit()
     flash("Réponse enregistrée.", "success")
+    return redirect(url_for("coordinator.mission", mission_id=mission.id))
+
+
+@bp.route("/missions/<int:mission_id>/envoi", methods=["POST"])
+@page_roles(Role.COORDINATOR)
+def mission_request_sent(mission_id: int) -> Rendered | Redirect:
+    """Record when the email or letter left (the investigator may have told the desk)."""
+    mission = missions.mission_for(db.session, mission_id, current_user)
+    form = RequestSentForm()
+    if not form.validate():
+        return _mission_page(
+            mission, sent_form=form, sent_error="Vérifiez la date d’envoi.", status=422
+        )
+    try:
+        replies.record_request_sent(
+            db.session, mission, form.sent_in(mission.time_zone), actor=actor()
+        )
+    except ServiceError as failure:
+        db.session.rollback()
+        put_service_errors(form, failure.errors)
+        return _mission_page(
+            mission, sent_form=form, sent_error=failure.message, status=failure.status
+        )
+    db.session.commit()
+    flash("Envoi de la demande enregistré : la réponse est attendue.", "success")
     return redirect(url_for("coordinator.mission", mission_id=mission.id))
 
 

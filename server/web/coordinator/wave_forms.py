@@ -316,6 +316,21 @@ class ReassignForm(FrenchForm):
         return bool(self.force.data and self.force_confirm.data)
 
 
+class RequestSentForm(FrenchForm):
+    sent_at = DateTimeLocalField(
+        "Demande envoyée le (heure du site)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Indiquez la date et l’heure de l’envoi.")],
+        invalid_value_message="Date et heure attendues, par exemple 02/03/2026 09:30.",
+    )
+    record_sent = SubmitField("Enregistrer l’envoi")
+
+    def sent_in(self, zone: str) -> datetime:
+        """The typed local time in the site's zone, as an aware datetime."""
+        moment: datetime = self.sent_at.data
+        return moment.replace(tzinfo=ZoneInfo(zone))
+
+
 class ReplyForm(FrenchForm):
     received_at = DateTimeLocalField(
         "Réponse reçue le (heure du site)",

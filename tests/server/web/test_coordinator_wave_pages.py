@@ -622,6 +622,27 @@ def test_a_letters_reply_is_recorded_with_its_scan(login_as: Login, wave: Wave) 
     assert "ni un PDF" in not_a_scan.get_data(as_text=True)
 
 
+def test_the_desk_records_that_the_request_left(login_as: Login, wave: Wave) -> None:
+    mission = first_mission(wave, "email")
+    alice = person("Alice Martin")
+    assignments.reassign_mission(db.session, mission, alice, actor=alice, force=True)
+    db.session.commit()
+    browser, _ = login_as("coordinator")
+    page = f"/coordination/missions/{mission.id}"
+    assert "Enregistrer l’envoi" in browser.get(page).get_data(as_text=True)
+    future = local_input(datetime.now(UTC) + timedelta(days=2))
+    refused = post(browser, page, f"{page}/envoi", {"sent_at": future, "record_sent": "x"})
+    assert refused.status_code == 422
+    assert "La date d’envoi est dans le futur" in refused.get_data(as_text=True)
+    sent = local_input(datetime.now(UTC) - timedelta(hours=3))
+    response = post(browser, page, f"{page}/envoi", {"sent_at": sent, "record_sent": "x"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(Mission, mission.id)
+    assert stored.status == MissionStatus.AWAITING_REPLY
+    assert stored.sent_at is not None
+
+
 def test_a_reply_before_the_request_was_sent_is_refused(login_as: Login, wave: Wave) -> None:
     mission = first_mission(wave, "email")
     browser, _ = login_as("coordinator")
