@@ -22,7 +22,7 @@ from sampling.frame_columns import ColumnMap, map_columns, normalise_header
 from sampling.frame_model import Rejection
 from sampling.frame_rows import parse_decimal
 from server.models import InvestigatorProfile, Mission, Role, User
-from server.services import accounts, audit, investigators
+from server.services import accounts, audit, investigator_profile, investigators
 from server.services.errors import Invalid
 from server.services.frame_import import FileTooLarge
 from survey_schemas import CHANNELS
@@ -141,12 +141,12 @@ def _parse(cells: Mapping[str, str], reasons: list[str]) -> tuple[dict[str, Any]
     if "visit_capacity" in cells and cells["visit_capacity"].strip():
         values["visit_capacity"] = read("visit_capacity", _integer, "Visites max")
     if "channels" in cells and cells["channels"].strip():
-        channels, unknown = investigators.parse_channels(cells["channels"])
+        channels, unknown = investigator_profile.parse_channels(cells["channels"])
         if unknown:
             unreadable.add("channels")
             reasons.append(
                 f"Canal inconnu : {', '.join(f'« {w} »' for w in unknown)} (attendus : "
-                f"{investigators.channel_list_text()})."
+                f"{investigator_profile.channel_list_text()})."
             )
         values["channels"] = channels
     if "unavailable_dates" in cells:
@@ -176,7 +176,7 @@ class _Reader:
         email = accounts.normalise_email(cells["email"])
         if not email:
             reasons.append("Adresse électronique (courriel) vide.")
-        elif not investigators.valid_email(email):
+        elif not investigator_profile.valid_email(email):
             reasons.append(f"Adresse électronique invalide : « {cells['email'].strip()} ».")
         elif email in self.first_line_of:
             reasons.append(f"Adresse « {email} » déjà présente ligne {self.first_line_of[email]}.")
@@ -235,7 +235,7 @@ def _new_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _new_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    errors = investigators.check_profile(_new_values(values))[1]
+    errors = investigator_profile.check_profile(_new_values(values))[1]
     if not values["name"]:
         errors["name"] = ["Nom vide."]
     return errors
@@ -312,7 +312,7 @@ def _create(
     values = _new_values(row.values)
     active = values.pop("active", True)
     if account is not None:  # an investigator account created by an admin, without profile
-        clean = investigators.check_profile(values)[0]
+        clean = investigator_profile.check_profile(values)[0]
         account.name = values["name"]
         account.active = active
         session.add(InvestigatorProfile(user=account, active=active, **clean))

@@ -1,7 +1,7 @@
 """The coordinator's forms for investigators: profile, new account, activation, file import.
 
 The forms check only what a browser can get wrong (a number that is not one); the profile's
-rules are the service's (``services.investigators.check_profile``), whose French messages the
+rules are the service's (``services.investigator_profile.check_profile``), whose French messages the
 routes put back next to their field.
 """
 
@@ -26,7 +26,7 @@ from wtforms.widgets import TextInput
 
 from sampling.frame_rows import parse_decimal
 from server.models import CHANNEL_LABELS
-from server.services import investigators
+from server.services import investigator_profile
 from server.services.accounts import MIN_PASSWORD_LENGTH
 from server.web.coordinator.forms import CheckboxListField, FrenchForm
 from survey_schemas import CHANNELS
@@ -98,15 +98,17 @@ class InvestigatorProfileForm(FrenchForm):
 
     def fill(self, values: Mapping[str, Any]) -> None:
         """Show stored values (``services.investigators.profile_values``)."""
-        for name in ("name", *investigators.PROFILE_FIELDS):
+        for name in ("name", *investigator_profile.PROFILE_FIELDS):
             value = values[name]
             if name == "unavailable_dates":
-                value = investigators.format_unavailable_dates(value)
+                value = investigator_profile.format_unavailable_dates(value)
             self[name].data = value
 
     def profile(self) -> dict[str, Any]:
         """The values typed, named as the service names them."""
-        values: dict[str, Any] = {name: self[name].data for name in investigators.PROFILE_FIELDS}
+        values: dict[str, Any] = {
+            name: self[name].data for name in investigator_profile.PROFILE_FIELDS
+        }
         values["home_insee"] = (values["home_insee"] or "").strip() or None
         values["unavailable_dates"] = [values["unavailable_dates"] or ""]
         values["channels"] = list(values["channels"] or [])
@@ -129,7 +131,7 @@ class InvestigatorCreateForm(InvestigatorProfileForm):
     submit = SubmitField("Créer l’enquêteur")
 
     def validate_email(self, field: StringField) -> None:
-        if field.data and not investigators.valid_email(field.data):
+        if field.data and not investigator_profile.valid_email(field.data):
             raise ValidationError("Adresse électronique invalide.")
 
 
