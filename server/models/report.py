@@ -35,6 +35,12 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     #: The questionnaire version the report was filled with; always validated and scored with it.
     questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaires.id"))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Raised by every saved change: a phone saving over an older version than the server's,
+    #: with other content, gets a 409 carrying the server's copy (DESIGN.md §3.11).
+    version: Mapped[int] = mapped_column(default=1)
+    #: SHA-256 of the canonical submitted payload: the same submit replayed is recognised, a
+    #: different one under the same client id is a conflict.
+    submitted_fingerprint: Mapped[str | None] = mapped_column(String(64))
     #: Engagement code → grade /10 for this test, computed at submission.
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -42,6 +48,10 @@ class Report(db.Model):  # type: ignore[name-defined,misc]
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     position_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    #: The investigator declined to share the position (recorded as such, never guessed).
+    location_declined: Mapped[bool] = mapped_column(default=False)
+    #: Phone clock minus server clock, in seconds, measured when the report was saved.
+    clock_offset_seconds: Mapped[float | None] = mapped_column(Float)
     status: Mapped[ReportStatus] = mapped_column(
         enum_column(ReportStatus), default=ReportStatus.DRAFT
     )
@@ -75,6 +85,8 @@ class Photo(db.Model):  # type: ignore[name-defined,misc]
     sha256: Mapped[str] = mapped_column(String(64))
     storage_path: Mapped[str] = mapped_column(String(500))
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    width: Mapped[int | None]
+    height: Mapped[int | None]
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="photos")
