@@ -17,7 +17,9 @@ def register(app: Flask, api: Api) -> None:
         investigators,
         missions,
         outbox,
+        photos,
         referentiels,
+        reports,
         samples,
         scenarios,
         sites,
@@ -35,6 +37,8 @@ def register(app: Flask, api: Api) -> None:
         missions.blp,
         scenarios.blp,
         outbox.blp,
+        photos.blp,
+        reports.blp,
     ):
         # The API authenticates with bearer tokens, never with the session cookie, so a forged
         # cross-site request carries no credentials: CSRF tokens are for the HTML forms only.

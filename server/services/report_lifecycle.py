@@ -58,10 +58,18 @@ def _move(
     )
 
 
-def submit(session: Session, report: Report, *, actor: User | None) -> None:
-    """The investigator sends a draft, or a returned report once corrected."""
+def submit(session: Session, report: Report, *, actor: User | None, **details: object) -> None:
+    """The investigator sends a draft, or a returned report once corrected (``details``, e.g.
+    the submitted payload's fingerprint, go into the same audit event)."""
     _move(
-        session, report, frozenset({R.DRAFT, R.RETURNED}), R.SUBMITTED, "l’envoyer", "submit", actor
+        session,
+        report,
+        frozenset({R.DRAFT, R.RETURNED}),
+        R.SUBMITTED,
+        "l’envoyer",
+        "submit",
+        actor,
+        **details,
     )
     report.submitted_at = utcnow()
 
