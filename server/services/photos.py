@@ -33,6 +33,7 @@ from server.services import audit
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.mission_plan import site_time_zone
 from server.services.missions import STAFF
+from server.services.reports import check_writable_mission
 
 #: Largest picture accepted, in pixels: a 50-megapixel phone camera's. Pillow warns above this
 #: and refuses above twice this, *before* decoding anything; both are a 422 here.
@@ -212,6 +213,7 @@ def store_photo(
             "en route. Renvoyez la photo.",
             {"sha256": [f"Empreinte du fichier reçu : {digest}."]},
         )
+    check_writable_mission(mission, actor)
     report = current_report(session, mission, actor)
     existing = _stored(session, report, digest)
     if existing is not None:

@@ -273,7 +273,7 @@ def check_evidence(payload: ReportPayload, *, now: datetime | None = None) -> _E
 # --- writing ------------------------------------------------------------------------------
 
 
-def _writable_mission(mission: Mission, user: User) -> None:
+def check_writable_mission(mission: Mission, user: User) -> None:
     """Only the mission's investigator writes its report, while the mission takes one."""
     if mission.assignee_id != user.id:
         raise NotFound(f"Mission {mission.id} introuvable.")
@@ -440,7 +440,7 @@ def save_draft(
     answers = draft_answers(questionnaire, payload.answers)
     if report is not None and _report_content(report) == _payload_content(payload, answers):
         return report  # the same save replayed: nothing changes
-    _writable_mission(mission, actor)
+    check_writable_mission(mission, actor)
     evidence = check_evidence(payload)
     values = _values(answers, payload, evidence)
     if report is None:
@@ -472,7 +472,7 @@ def submit(session: Session, mission: Mission, payload: ReportPayload, *, actor:
     ):
         # Already submitted (or the submission that was since returned, arriving late).
         return _replayed(report, payload, questionnaire)
-    _writable_mission(mission, actor)
+    check_writable_mission(mission, actor)
     try:
         answers = survey_schemas.clean_answers(questionnaire, payload.answers)
     except survey_schemas.InvalidAnswers as error:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import AuditEvent, Mission, Photo, Report, ReportStatus, User
 from server.services import mission_lifecycle, photos
-from server.services.errors import Conflict, Invalid
+from server.services.errors import Conflict, Invalid, NotFound
 from tests.factories import Factory
 
 GPS_IFD = 0x8825
@@ -385,7 +385,7 @@ def test_no_report_or_a_read_only_one_is_a_conflict(
 ) -> None:
     mission, investigator, report = drafted
     stranger = factory.investigator()
-    with pytest.raises(Conflict, match="Aucun rapport"):
+    with pytest.raises(NotFound):  # not their mission: as if it did not exist
         photos.store_photo(db.session, mission, jpeg_bytes(), folder=tmp_path, actor=stranger)
     sent = jpeg_bytes(seed=1)
     photos.store_photo(db.session, mission, sent, folder=tmp_path, actor=investigator)
@@ -416,3 +416,12 @@ def test_refused_files_leave_nothing_behind(
             photos.store_photo(db.session, mission, data, folder=tmp_path, actor=investigator)
     assert db.session.scalar(select(func.count()).select_from(Photo)) == 0
     assert not (tmp_path / "photos").exists()
+
+
+def test_a_closed_wave_or_a_cancelled_mission_takes_no_photo(
+    drafted: tuple[Mission, User, Report], tmp_path: Path
+) -> None:
+    mission, investigator, _ = drafted
+    mission_lifecycle.cancel(db.session, mission, actor=None, reason="site fermé")
+    with pytest.raises(Conflict, match="ne reçoit plus de rapport"):
+        photos.store_photo(db.session, mission, jpeg_bytes(), folder=tmp_path, actor=investigator)
