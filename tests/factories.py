@@ -184,6 +184,18 @@ class Factory:
         self.session.flush()
         return mission
 
+    def assigned_mission(self, channel: str = "visit", **site: Any) -> tuple[Mission, User]:
+        """One mission of a new one-site campaign and wave, assigned to a new investigator."""
+        from server.services import mission_lifecycle
+
+        campaign = self.campaign()
+        self.site(campaign, **site)
+        mission = self.mission(self.wave(campaign, plan={channel: 1}))
+        investigator = self.investigator()
+        mission_lifecycle.assign(self.session, mission, investigator, actor=None)
+        self.session.flush()
+        return mission, investigator
+
     def report(self, mission: Mission, investigator: User, **overrides: Any) -> Report:
         now = utcnow()
         values: dict[str, Any] = {

@@ -4,6 +4,7 @@ in ``server.services.reports``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
@@ -135,15 +136,7 @@ class MissionReport(MethodView):
         refused per question id). The same content again changes nothing; other content
         over an older ``base_version`` is a 409 whose ``errors.server`` is the server's copy.
         Answers ``{version, updated_at, …}`` (the whole report)."""
-        user = api_user()
-        mission = missions.mission_for(db.session, mission_id, user)
-        try:
-            report = reports.save_draft(db.session, mission, _payload(data), actor=user)
-        except reports.StaleVersion as error:
-            db.session.rollback()
-            raise _with_server_copy(error) from None
-        db.session.commit()
-        return report
+        return _write(reports.save_draft, data, mission_id)
 
 
 @blp.route("/missions/<int:mission_id>/report/submit")
@@ -155,12 +148,18 @@ class MissionReportSubmit(MethodView):
         """Submit the report: fully validated (422 ``errors.answers`` per question id),
         scored, fingerprinted, and the mission moves on. The same payload again is a 200 with
         the same report; a different one after submission is a 409."""
-        user = api_user()
-        mission = missions.mission_for(db.session, mission_id, user)
-        try:
-            report = reports.submit(db.session, mission, _payload(data), actor=user)
-        except reports.StaleVersion as error:
-            db.session.rollback()
-            raise _with_server_copy(error) from None
-        db.session.commit()
-        return report
+        return _write(reports.submit, data, mission_id)
+
+
+def _write(action: Callable[..., Report], data: dict[str, Any], mission_id: int) -> Report:
+    """Save or submit the signed-in investigator's report of the mission, and commit; a stale
+    copy is a 409 carrying the server's."""
+    user = api_user()
+    mission = missions.mission_for(db.session, mission_id, user)
+    try:
+        report = action(db.session, mission, _payload(data), actor=user)
+    except reports.StaleVersion as error:
+        db.session.rollback()
+        raise _with_server_copy(error) from None
+    db.session.commit()
+    return report

@@ -38,13 +38,8 @@ def visit(factory: Factory) -> Mission:
 
 @pytest.fixture
 def email(factory: Factory) -> tuple[Mission, User]:
-    """An email test assigned to an investigator."""
-    campaign = factory.campaign(2026)
-    factory.site(campaign, department="57")
-    wave = factory.wave(campaign, plan={"email": 1})
-    mission = factory.mission(wave)
-    investigator = factory.investigator()
-    mission_lifecycle.assign(db.session, mission, investigator, actor=None)
+    """An email test of a site in Moselle, assigned to an investigator."""
+    mission, investigator = factory.assigned_mission("email", department="57")
     db.session.commit()
     return mission, investigator
 

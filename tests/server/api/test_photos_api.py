@@ -46,12 +46,7 @@ class Fieldwork:
 @pytest.fixture
 def fieldwork(client: FlaskClient, factory: Factory) -> Fieldwork:
     """A visit assigned to an investigator, who has saved a draft report."""
-    campaign = factory.campaign(2026)
-    factory.site(campaign)
-    wave = factory.wave(campaign, plan={"visit": 1})
-    mission = factory.mission(wave)
-    investigator = factory.investigator()
-    mission_lifecycle.assign(db.session, mission, investigator, actor=None)
+    mission, investigator = factory.assigned_mission("visit")
     report = factory.report(mission, investigator)
     db.session.commit()
     return Fieldwork(mission, investigator, report, _token(client, investigator))

@@ -274,14 +274,8 @@ print(json.dumps({{"refused": refused, "grown_kb": after - before}}))
 
 @pytest.fixture
 def drafted(factory: Factory) -> tuple[Mission, User, Report]:
-    campaign = factory.campaign(2026)
-    factory.site(campaign)
-    wave = factory.wave(campaign, plan={"visit": 1})
-    mission = factory.mission(wave)
-    investigator = factory.investigator()
-    mission_lifecycle.assign(db.session, mission, investigator, actor=None)
+    mission, investigator = factory.assigned_mission("visit")
     report = factory.report(mission, investigator)
-    db.session.flush()
     return mission, investigator, report
 
 
