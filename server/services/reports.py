@@ -474,7 +474,10 @@ def submit(session: Session, mission: Mission, payload: ReportPayload, *, actor:
         return _replayed(report, payload, questionnaire)
     check_writable_mission(mission, actor)
     try:
-        answers = survey_schemas.clean_answers(questionnaire, payload.answers)
+        # "Today" is the site's: after midnight in Paris (or La Réunion) a send date of the
+        # new day is not in the future, even while the server's UTC date is still yesterday.
+        site_today = utcnow().astimezone(ZoneInfo(mission.time_zone)).date()
+        answers = survey_schemas.clean_answers(questionnaire, payload.answers, today=site_today)
     except survey_schemas.InvalidAnswers as error:
         raise _invalid_answers(error.errors) from None
     evidence = check_evidence(payload)
