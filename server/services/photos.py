@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +32,7 @@ from server.services.errors import Conflict, Invalid, NotFound
 from server.services.mission_plan import site_time_zone
 from server.services.missions import STAFF
 from server.services.reports import check_writable_mission
+from server.services.stored_files import write_atomically
 
 #: Largest picture accepted, in pixels: a 50-megapixel phone camera's. Pillow warns above this
 #: and refuses above twice this, *before* decoding anything; both are a 422 here.
@@ -228,7 +227,7 @@ def store_photo(
     site = mission.sampled_site.site if mission.sampled_site is not None else None
     clean = clean_image(data, zone=site_time_zone(site.department if site else None))
     relative = Path("photos") / str(report.id) / f"{digest}{clean.extension}"
-    _write(folder / relative, clean.data)
+    write_atomically(folder / relative, clean.data)
     photo = Photo(
         report=report,
         question_id=question_id or None,
@@ -273,19 +272,6 @@ def _stored(session: Session, report: Report, digest: str) -> Photo | None:
 def _display_name(filename: str | None, digest: str, extension: str) -> str:
     stem = Path(secure_filename(filename or "")).stem[:100]
     return f"{stem or digest[:16]}{extension}"
-
-
-def _write(target: Path, data: bytes) -> None:
-    """Write through a temporary file, so a reader never sees half a photo."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def photo_for(session: Session, photo_id: int, user: User) -> Photo:

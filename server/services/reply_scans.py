@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.models import Mission, User
 from server.services import audit
 from server.services.errors import Conflict, Invalid
+from server.services.stored_files import write_atomically
 
 #: File signatures accepted, and the extension the stored copy gets.
 SIGNATURES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
@@ -44,9 +45,7 @@ def store_reply_scan(
     relative = Path("replies") / f"mission-{mission.id}-{digest[:16]}{extension}"
     if mission.reply_scan_path == str(relative):
         return mission
-    target = folder / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write_atomically(folder / relative, data)
     before = mission.reply_scan_path
     mission.reply_scan_path = str(relative)
     audit.record(
