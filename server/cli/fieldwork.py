@@ -63,6 +63,7 @@ def wave_open_command(
     campaign_id: int, name: str, start: date, end: date, plan: Any, lockout_waves: int
 ) -> None:
     from server.services import campaigns, waves
+    from server.services.wave_progress import overall
 
     try:
         campaign = campaigns.get_campaign(db.session, campaign_id)
@@ -77,7 +78,8 @@ def wave_open_command(
     except ServiceError as error:
         raise click.ClickException(_with_details(error)) from None
     db.session.commit()
-    click.echo(f"Vague n° {wave.id} « {wave.name} » ouverte : {len(wave.missions)} missions.")
+    missions = overall(db.session, wave).total  # counted, not 15,000 objects loaded
+    click.echo(f"Vague n° {wave.id} « {wave.name} » ouverte : {missions} missions.")
 
 
 @wave_group.command("assign", help="Attribuer les missions d’une vague aux enquêteurs.")

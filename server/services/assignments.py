@@ -311,19 +311,13 @@ def reassign_mission(
     return broken
 
 
-def runs_of(session: Session, wave: Wave) -> list[AssignmentRun]:
-    return list(
-        session.scalars(
-            select(AssignmentRun)
-            .where(AssignmentRun.wave_id == wave.id)
-            .order_by(AssignmentRun.id.desc())
-        )
-    )
-
-
 def latest_run(session: Session, wave: Wave) -> AssignmentRun | None:
-    runs = runs_of(session, wave)
-    return runs[0] if runs else None
+    return session.scalar(
+        select(AssignmentRun)
+        .where(AssignmentRun.wave_id == wave.id)
+        .order_by(AssignmentRun.id.desc())
+        .limit(1)
+    )
 
 
 def load_summary(run: AssignmentRun) -> dict[str, Any]:

@@ -31,7 +31,6 @@ S = MissionStatus
 OPEN = frozenset({S.UNASSIGNED, S.ASSIGNED, S.OVERDUE})
 #: A mission whose investigator has begun: the optimiser never moves it.
 STARTED = frozenset({S.AWAITING_REPLY, S.DONE})
-FINAL = frozenset({S.DONE, S.NOT_DONE, S.CANCELLED})
 
 STATUS_LABELS = {
     S.UNASSIGNED: "Non attribuée",

@@ -17,6 +17,8 @@ from survey_schemas import CHANNELS
 DEFAULT_COUNTS: dict[str, int] = {"visit": 2, "phone": 9, "email": 10, "letter": 3, "website": 1}
 #: Working days a site has to answer an email and a letter (DOMAIN.md §3, E09 and E10).
 DEFAULT_REPLY_DAYS: dict[str, int] = {"email": 5, "letter": 15}
+#: Reply delays a wave may set, in working days.
+MIN_REPLY_DAYS, MAX_REPLY_DAYS = 1, 60
 #: More tests than this per site and channel is surely a typing error.
 MAX_PER_CHANNEL = 50
 
@@ -89,8 +91,15 @@ def normalise_reply_days(raw: Mapping[str, Any] | None) -> dict[str, int]:
     for channel, value in (raw or {}).items():
         if channel not in DEFAULT_REPLY_DAYS:
             errors.append(f"Délai de réponse pour « {channel} » : seuls email et letter en ont.")
-        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
-            errors.append(f"Délai de réponse « {channel} » : de 1 à 60 jours ouvrés.")
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not MIN_REPLY_DAYS <= value <= MAX_REPLY_DAYS
+        ):
+            errors.append(
+                f"Délai de réponse « {channel} » : de {MIN_REPLY_DAYS} à {MAX_REPLY_DAYS} "
+                "jours ouvrés."
+            )
         else:
             days[channel] = value
     if errors:

@@ -20,7 +20,6 @@ from server.models import (
     User,
     Wave,
 )
-from server.services.mission_lifecycle import STATUS_LABELS
 
 #: Statuses counted as settled fieldwork (played, or closed one way or another).
 SETTLED = (MissionStatus.DONE, MissionStatus.NOT_DONE, MissionStatus.CANCELLED)
@@ -138,7 +137,3 @@ def investigator_loads(session: Session, wave: Wave) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-def status_label(status: MissionStatus | str) -> str:
-    return STATUS_LABELS[MissionStatus(status)]

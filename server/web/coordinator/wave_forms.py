@@ -30,7 +30,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from server.models import CHANNEL_LABELS, Referentiel
 from server.services.campaigns import FIRST_YEAR
-from server.services.wave_plans import DEFAULT_COUNTS, DEFAULT_REPLY_DAYS, MAX_PER_CHANNEL
+from server.services.wave_plans import (
+    DEFAULT_COUNTS,
+    DEFAULT_REPLY_DAYS,
+    MAX_PER_CHANNEL,
+    MAX_REPLY_DAYS,
+    MIN_REPLY_DAYS,
+)
 from server.services.waves import DEFAULT_RULES, WaveRequest
 from server.web.coordinator.forms import FrenchForm
 from survey_schemas import CHANNELS
@@ -74,6 +80,22 @@ def _count_field(label: str, default: int | None) -> IntegerField:
             NumberRange(min=0, max=MAX_PER_CHANNEL, message=f"De 0 à {MAX_PER_CHANNEL} tests."),
         ],
         invalid_value_message="Indiquez un nombre entier de tests, par exemple 2.",
+    )
+
+
+def _reply_days_field(channel: str, one: str, all_of: str) -> IntegerField:
+    return IntegerField(
+        f"Délai de réponse à {one} (jours ouvrés)",
+        default=DEFAULT_REPLY_DAYS[channel],
+        validators=[
+            InputRequired(f"Indiquez le délai de réponse {all_of}."),
+            NumberRange(
+                min=MIN_REPLY_DAYS,
+                max=MAX_REPLY_DAYS,
+                message=f"De {MIN_REPLY_DAYS} à {MAX_REPLY_DAYS} jours ouvrés.",
+            ),
+        ],
+        invalid_value_message="Indiquez un nombre entier de jours ouvrés.",
     )
 
 
@@ -161,24 +183,8 @@ class WaveForm(FrenchForm):
         ],
         invalid_value_message="Indiquez un nombre entier de vagues.",
     )
-    reply_email = IntegerField(
-        "Délai de réponse à un courriel (jours ouvrés)",
-        default=DEFAULT_REPLY_DAYS["email"],
-        validators=[
-            InputRequired("Indiquez le délai de réponse aux courriels."),
-            NumberRange(min=1, max=60, message="De 1 à 60 jours ouvrés."),
-        ],
-        invalid_value_message="Indiquez un nombre entier de jours ouvrés.",
-    )
-    reply_letter = IntegerField(
-        "Délai de réponse à un courrier (jours ouvrés)",
-        default=DEFAULT_REPLY_DAYS["letter"],
-        validators=[
-            InputRequired("Indiquez le délai de réponse aux courriers."),
-            NumberRange(min=1, max=60, message="De 1 à 60 jours ouvrés."),
-        ],
-        invalid_value_message="Indiquez un nombre entier de jours ouvrés.",
-    )
+    reply_email = _reply_days_field("email", "un courriel", "aux courriels")
+    reply_letter = _reply_days_field("letter", "un courrier", "aux courriers")
     remote_per_site = IntegerField(
         "Tests à distance d’un même site par enquêteur",
         description="Appels, courriels, courriers et consultations du site internet d’un même "
