@@ -24,6 +24,7 @@ from server.models import Mission, MissionStatus, ReplyOutcome, User
 from server.models.types import utcnow
 from server.services import audit
 from server.services.errors import Conflict
+from server.services.mission_plan import REPLY_CHANNELS
 
 S = MissionStatus
 
@@ -123,7 +124,7 @@ def mark_request_sent(
     session: Session, mission: Mission, sent_at: datetime, *, actor: User | None
 ) -> None:
     """An email or letter left: its reply is now awaited until ``reply_due_on``."""
-    if mission.channel not in ("email", "letter"):
+    if mission.channel not in REPLY_CHANNELS:
         raise Conflict(
             f"Mission n° {mission.id} : seul un courriel ou un courrier attend une réponse."
         )
@@ -138,7 +139,7 @@ def mark_done(
     """The test was played (visit, call, website check) or its reply settled (email, letter)."""
     allowed = (
         frozenset({S.AWAITING_REPLY})
-        if mission.channel in ("email", "letter")
+        if mission.channel in REPLY_CHANNELS
         else frozenset({S.ASSIGNED, S.OVERDUE})
     )
     _require(mission, allowed, "la déclarer réalisée")

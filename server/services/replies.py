@@ -17,9 +17,8 @@ from server.models import Mission, MissionStatus, ReplyOutcome, User
 from server.models.types import utcnow
 from server.services import audit, mission_lifecycle
 from server.services.errors import Conflict, Invalid
+from server.services.mission_plan import REPLY_CHANNELS
 from survey_schemas import working_days_between
-
-REPLY_CHANNELS = ("email", "letter")
 
 
 def _local(moment: datetime, mission: Mission) -> datetime:

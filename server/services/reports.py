@@ -67,6 +67,7 @@ from server.models.types import utcnow
 from server.services import audit, mission_lifecycle, report_lifecycle
 from server.services.definitions import questionnaire_model
 from server.services.errors import Conflict, Invalid, NotFound
+from server.services.mission_plan import REPLY_CHANNELS
 from survey_schemas.coerce import BadAnswer, coerce
 
 #: How far after the server's clock a (corrected) report time may lie: the phone and the
@@ -77,7 +78,6 @@ EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
 #: Missions that take no report any more.
 CLOSED_MISSIONS = frozenset({MissionStatus.CANCELLED, MissionStatus.NOT_DONE})
 #: Channels whose submission records the request leaving (its reply is then awaited).
-REPLY_CHANNELS = ("email", "letter")
 
 
 class StaleVersion(Conflict):

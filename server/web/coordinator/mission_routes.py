@@ -43,6 +43,7 @@ from server.services.assignment.rules import RULE_LABELS
 from server.services.assignments import RuleBroken
 from server.services.errors import NotFound, ServiceError
 from server.services.mission_lifecycle import OPEN, STATUS_LABELS
+from server.services.mission_plan import REPLY_CHANNELS
 from server.services.wave_progress import investigator_loads, wave_progress
 from server.web.coordinator.labels import WEEKDAY_ABBREVIATIONS, opening_hours_text
 from server.web.coordinator.routes import bp
@@ -248,7 +249,7 @@ def _mission_page(
         reply_form=reply_form or ReplyForm(formdata=None),
         sent_form=sent_form or RequestSentForm(formdata=None),
         sent_error=sent_error,
-        takes_reply=mission.channel in replies.REPLY_CHANNELS,
+        takes_reply=mission.channel in REPLY_CHANNELS,
         reply_error=reply_error,
         reply_details=reply_details or [],
         can_edit=may_edit(),
