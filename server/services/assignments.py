@@ -86,13 +86,16 @@ def _previous_waves(session: Session, wave: Wave) -> list[int]:
     )
 
 
-def _recent_sites(session: Session, wave: Wave) -> dict[int, set[str]]:
-    """Investigator id → codes of the sites they visited in the lockout waves."""
+def _recent_sites(
+    session: Session, wave: Wave, investigator_id: int | None = None
+) -> dict[int, set[str]]:
+    """Investigator id → codes of the sites they visited in the lockout waves (of one
+    investigator only when ``investigator_id`` is given)."""
     previous = _previous_waves(session, wave)
     recent: dict[int, set[str]] = {}
     if not previous:
         return recent
-    rows = session.execute(
+    statement = (
         select(Mission.assignee_id, Site.code)
         .join(SampledSite, Mission.sampled_site_id == SampledSite.id)
         .join(Site, SampledSite.site_id == Site.id)
@@ -103,6 +106,9 @@ def _recent_sites(session: Session, wave: Wave) -> dict[int, set[str]]:
             Mission.assignee_id.is_not(None),
         )
     )
+    if investigator_id is not None:
+        statement = statement.where(Mission.assignee_id == investigator_id)
+    rows = session.execute(statement)
     for assignee, code in rows:
         recent.setdefault(int(assignee), set()).add(code)
     return recent
@@ -239,7 +245,7 @@ def _ledger_for(session: Session, mission: Mission, user: User) -> tuple[Ledger,
     profile = user.investigator_profile
     assert profile is not None
     wave = mission.wave
-    recent = _recent_sites(session, wave).get(user.id, set())
+    recent = _recent_sites(session, wave, user.id).get(user.id, set())
     ledger = Ledger([person_of(user, profile, recent)], rules_of(wave))
     theirs = session.scalars(
         select(Mission)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -327,3 +327,27 @@ def test_an_overdue_mission_reassigned_gets_a_window_still_to_come(
     window_end = datetime.fromisoformat(response.json["window_end"])
     assert window_end > datetime.now(UTC)
     assert window_end.date() <= wave.end + timedelta(days=1)
+
+
+def test_a_site_visited_last_wave_is_refused_to_its_visitor_by_hand(
+    client: FlaskClient, token_for: Headers, factory: Factory
+) -> None:
+    last_year = factory.campaign(2025)
+    factory.site(last_year, code="PREF-035")
+    old = factory.mission(
+        factory.wave(last_year, plan={"visit": 1}, start=date(2025, 3, 3), end=date(2025, 4, 25))
+    )
+    visitor, other = factory.investigator(), factory.investigator()
+    mission_lifecycle.assign(db.session, old, visitor, actor=None)
+    mission_lifecycle.mark_done(db.session, old, actor=None)
+    this_year = factory.campaign(2026)
+    factory.site(this_year, code="PREF-035")
+    mission = factory.mission(factory.wave(this_year, plan={"visit": 1}))
+    db.session.commit()
+    headers = token_for("coordinator")
+    url = f"/api/v1/missions/{mission.id}/assign"
+    refused = client.post(url, headers=headers, json={"investigator_id": visitor.id})
+    assert refused.status_code == 409
+    assert refused.json["errors"]["rule"] == ["lockout"]
+    allowed = client.post(url, headers=headers, json={"investigator_id": other.id})
+    assert allowed.status_code == 200, allowed.json
