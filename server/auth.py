@@ -2,6 +2,11 @@
 
 Admins may do everything; every other role is checked against the roles a view allows
 (DESIGN.md §3.7). Refusals are 403 with a French message, never a redirect loop.
+
+The API also accepts the session of the pages, so that the investigator's phone pages call it
+with no token to keep: a write made that way must carry the session's CSRF token in the
+``X-CSRFToken`` header (a cross-site page can send the cookie, never the header), and a
+request with an ``Authorization`` header is judged by its token alone.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from server.extensions import db, login_manager
 from server.models import ROLE_LABELS, Role, User
@@ -21,6 +28,9 @@ from server.services.errors import AuthenticationFailed
 F = TypeVar("F", bound=Callable[..., Any])
 
 _API_USER = "barometre.api_user"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Set in the request's environ when the API user came from the page session.
+SESSION_AUTH = "barometre.session_auth"
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +69,8 @@ def api_user() -> User:
         user: User = cached
         return user
     header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        return _session_user()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         abort(401, description="Authentification requise : en-tête « Authorization: Bearer … ».")
@@ -67,6 +79,24 @@ def api_user() -> User:
     except AuthenticationFailed as error:
         abort(401, description=error.message)
     request.environ[_API_USER] = user
+    return user
+
+
+def _session_user() -> User:
+    """The signed-in user of the pages; a write must prove it comes from our own page."""
+    if request.method not in _SAFE_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError:
+            abort(
+                403,
+                description=(
+                    "Jeton CSRF absent ou périmé (en-tête « X-CSRFToken ») : rechargez la page."
+                ),
+            )
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    request.environ[_API_USER] = user
+    request.environ[SESSION_AUTH] = True
     return user
 
 

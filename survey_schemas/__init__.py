@@ -5,9 +5,15 @@ rules; everything here takes and returns plain data, with no web framework or da
 server, the demo and the tests share one set of rules.
 """
 
-from survey_schemas.answers import clean_answers, validate_answers
+from survey_schemas.answers import clean_answers, validate_answers, visible_question_ids
 from survey_schemas.coerce import is_empty
-from survey_schemas.conditions import Condition, evaluate, parse_condition, references
+from survey_schemas.conditions import (
+    Condition,
+    condition_tree,
+    evaluate,
+    parse_condition,
+    references,
+)
 from survey_schemas.errors import ConditionSyntaxError, InvalidAnswers, InvalidDefinition
 from survey_schemas.loader import fingerprint, load_questionnaire, load_referentiel
 from survey_schemas.model import (
@@ -69,6 +75,7 @@ __all__ = [
     "add_working_days",
     "build_xlsform",
     "clean_answers",
+    "condition_tree",
     "evaluate",
     "fingerprint",
     "is_empty",
@@ -86,5 +93,6 @@ __all__ = [
     "site_grades",
     "subdivision",
     "validate_answers",
+    "visible_question_ids",
     "working_days_between",
 ]

@@ -132,6 +132,25 @@ def check_answers(
     return clean, errors
 
 
+def visible_question_ids(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
+    """The ids of the questions shown for these (canonical) answers, in questionnaire order.
+
+    Conditions read only earlier questions, and the answer of a hidden question counts as no
+    answer, exactly as :func:`check_answers` does; the phone's ``visibleQuestionIds``
+    (``server/static/js/conditions.js``) is the same loop, checked against this one.
+    """
+    shown: dict[str, Any] = {}
+    visible: list[str] = []
+    for question in questionnaire.questions:
+        if question.visible_if is not None and not evaluate(question.visible_if, shown):
+            continue
+        visible.append(question.id)
+        value = answers.get(question.id)
+        if not is_empty(value):
+            shown[question.id] = value
+    return visible
+
+
 def validate_answers(
     questionnaire: Questionnaire, answers: Any, *, today: date | None = None
 ) -> dict[str, list[str]]:

@@ -290,6 +290,31 @@ def references(condition: Condition) -> list[str]:
     return list(found)
 
 
+def condition_tree(condition: Condition) -> dict[str, Any]:
+    """The parsed condition as JSON, for the phone's evaluator (``server/static/js/conditions.js``).
+
+    Node shapes: ``{"op": "compare", "question", "cmp", "value"}``, ``{"op": "in", "question",
+    "values"}``, ``{"op": "answered", "question"}``, ``{"op": "not", "operand"}`` and ``{"op":
+    "and" | "or", "operands"}``. The phone evaluates this tree rather than the source text, so
+    the language is parsed in one place only (here).
+    """
+    if isinstance(condition, Compare):
+        return {
+            "op": "compare",
+            "question": condition.question,
+            "cmp": condition.op,
+            "value": condition.value,
+        }
+    if isinstance(condition, In):
+        return {"op": "in", "question": condition.question, "values": list(condition.values)}
+    if isinstance(condition, Answered):
+        return {"op": "answered", "question": condition.question}
+    if isinstance(condition, Not):
+        return {"op": "not", "operand": condition_tree(condition.operand)}
+    kind = "and" if isinstance(condition, And) else "or"
+    return {"op": kind, "operands": [condition_tree(operand) for operand in condition.operands]}
+
+
 def _compare(answer: Any, op: str, value: Literal_) -> bool:
     if isinstance(answer, list):  # multiple choice: = ticked, != answered and not ticked
         if op == "=":

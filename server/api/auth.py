@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
 from server.api.schemas import UserSchema
-from server.auth import api_roles, api_user, throttle_policy
+from server.auth import SESSION_AUTH, api_roles, api_user, throttle_policy
 from server.extensions import db
 from server.services import accounts
 
@@ -20,6 +21,15 @@ blp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Je
 class TokenRequestSchema(Schema):
     email = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
+
+
+class MeSchema(UserSchema):
+    csrf_token = fields.Function(
+        lambda _user: generate_csrf() if request.environ.get(SESSION_AUTH) else None,
+        metadata={
+            "description": "With the page session only: the X-CSRFToken its writes must carry."
+        },
+    )
 
 
 class TokenSchema(Schema):
@@ -52,15 +62,19 @@ class Token(MethodView):
     @blp.response(204)
     def delete(self) -> None:
         """Revoke the token this request carries."""
+        user = api_user()
+        if "Authorization" not in request.headers:
+            abort(400, description="Aucun jeton à révoquer : cette requête vient d’une session.")
         token = request.headers["Authorization"].partition(" ")[2].strip()
-        accounts.revoke_token(db.session, token, actor=api_user())
+        accounts.revoke_token(db.session, token, actor=user)
         db.session.commit()
 
 
 @blp.route("/me")
 class Me(MethodView):
     @api_roles()
-    @blp.response(200, UserSchema)
+    @blp.response(200, MeSchema)
     def get(self) -> Any:
-        """The account behind the token."""
+        """The account behind the token or the page session (the phone pages check their
+        session here before sending what they queued)."""
         return api_user()

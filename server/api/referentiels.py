@@ -120,6 +120,10 @@ class QuestionSchema(Schema):
     choices = fields.List(fields.Nested(ChoiceSchema))
     engagement = fields.String(allow_none=True)
     visible_if = fields.String(allow_none=True)
+    visible_when = fields.Dict(
+        allow_none=True,
+        metadata={"description": "visible_if parsed (survey_schemas.condition_tree), for phones"},
+    )
     constraints = fields.Dict()
     scoring = fields.Dict(allow_none=True, metadata={"description": "règle de notation"})
     points = fields.Float(metadata={"description": "points possibles (0 si non notée)"})
@@ -154,6 +158,11 @@ def _question(question: survey_schemas.Question, item: dict[str, Any]) -> dict[s
         "choices": definitions.answer_choices(question),
         "engagement": question.engagement,
         "visible_if": question.visible_if_source,
+        "visible_when": (
+            survey_schemas.condition_tree(question.visible_if)
+            if question.visible_if is not None
+            else None
+        ),
         "constraints": constraints,
         "scoring": item.get("scoring"),
         "points": possible_points(question),

@@ -49,3 +49,6 @@ def demo_command(seed: int) -> None:
             f"  {'investigator':<13} {investigators[0]} … {investigators[-1]} "
             f"({len(investigators)} comptes)"
         )
+    if report.investigator:
+        click.echo(f"  Pour le téléphone, connectez-vous comme {report.investigator} : missions à")
+        click.echo("  faire, brouillons, rapports envoyés et un rapport renvoyé pour correction.")

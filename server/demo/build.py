@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.demo.frame import generate_demo_frame, write_frame_csv
 from server.demo.people import DEMO_STAFF, generate_demo_investigators
+from server.demo.reports import ensure_work_in_progress
 from server.demo.scenarios import demo_scenarios
 from server.models import Campaign, Role, Scenario, User, Wave
 from server.services import (
@@ -52,6 +53,8 @@ class DemoReport:
     accounts: list[tuple[str, str]] = field(default_factory=list)
     campaigns: list[Campaign] = field(default_factory=list)
     wave: Wave | None = None
+    #: The investigator a newcomer logs in as: missions to fill, drafts, one returned report.
+    investigator: str | None = None
 
 
 def _ensure_user(session: Session, email: str, name: str, role: Role) -> User:
@@ -167,6 +170,10 @@ def build_demo(
     progress(f"Vague de printemps {current.year} : missions et attribution…")
     wave = _ensure_wave(session, current, coordinator)
     report.wave = wave
+    progress("Rapports en cours des enquêteurs (brouillons, envoyés, un renvoyé)…")
+    work = ensure_work_in_progress(session, wave, coordinator, seed=seed)
+    report.investigator = work.investigator
+    progress(work.summary())
     return report
 
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from server.models import Mission, MissionStatus, Role, SampledSite, Site, User, Wave
+from server.models import (
+    Mission,
+    MissionStatus,
+    Report,
+    ReportStatus,
+    Role,
+    SampledSite,
+    Site,
+    User,
+    Wave,
+    WaveStatus,
+)
 from server.services.errors import Invalid, NotFound
 
 #: Roles that see every mission (DESIGN.md §3.7).
@@ -67,9 +78,24 @@ def missions_query(
 
 
 def my_missions_query(user: User) -> Select[tuple[Mission]]:
-    """An investigator's open missions, soonest window first."""
+    """An investigator's open missions, and those whose report a reviewer returned to them
+    (to correct while the wave is open), soonest window first."""
+    returned = (
+        select(Report.mission_id)
+        .join(Mission, Report.mission_id == Mission.id)
+        .join(Wave, Mission.wave_id == Wave.id)
+        .where(
+            Report.investigator_id == user.id,
+            Report.status == ReportStatus.RETURNED,
+            Wave.status == WaveStatus.OPEN,
+            Mission.status.not_in((MissionStatus.CANCELLED, MissionStatus.NOT_DONE)),
+        )
+    )
     return _with_site(
-        select(Mission).where(Mission.assignee_id == user.id, Mission.status.in_(INVESTIGATOR_OPEN))
+        select(Mission).where(
+            Mission.assignee_id == user.id,
+            or_(Mission.status.in_(INVESTIGATOR_OPEN), Mission.id.in_(returned)),
+        )
     ).order_by(Mission.window_start, Mission.id)
 
 

@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
         wave_routes,
     )
     from server.web.coordinator.routes import bp as coordinator_bp
+    from server.web.investigator import offline  # noqa: F401
     from server.web.investigator.routes import bp as investigator_bp
 
     for blueprint in (auth_bp, coordinator_bp, analyst_bp, investigator_bp, admin_bp):

@@ -7,7 +7,6 @@ Analysts read the table, the CSV and the mission pages; every write is the coord
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,7 +44,7 @@ from server.services.errors import NotFound, ServiceError
 from server.services.mission_lifecycle import OPEN, STATUS_LABELS
 from server.services.mission_plan import REPLY_CHANNELS
 from server.services.wave_progress import investigator_loads, wave_progress
-from server.web.coordinator.labels import WEEKDAY_ABBREVIATIONS, opening_hours_text
+from server.web.coordinator.labels import opening_hours_text
 from server.web.coordinator.routes import bp
 from server.web.coordinator.wave_forms import (
     ReassignForm,
@@ -60,6 +59,7 @@ from server.web.coordinator.wave_routes import (
     actor,
     may_edit,
 )
+from server.web.mission_text import local_text, window_text
 from server.web.pagination import paginate_query, requested_page
 from survey_schemas import CHANNELS
 
@@ -84,35 +84,6 @@ MISSIONS_CSV_HEADER = (
     "Règle",
     "Motif",
 )
-
-
-def _day(moment: datetime) -> str:
-    return f"{WEEKDAY_ABBREVIATIONS[moment.weekday()]} {moment:%d/%m/%Y}"
-
-
-def window_text(mission: Mission) -> str:
-    """The window in the site's zone, in French: « mar. 03/03/2026 08:30–12:00 », a whole
-    day « mar. 03/03/2026, toute la journée »."""
-    zone = ZoneInfo(mission.time_zone)
-    start = mission.window_start.astimezone(zone)
-    end = mission.window_end.astimezone(zone)
-    if (
-        start.time() == time(0)
-        and end.time() == time(0)
-        and end.date() == start.date() + timedelta(days=1)
-    ):
-        return f"{_day(start)}, toute la journée"
-    if start.date() == end.date():
-        return f"{_day(start)} {start:%H:%M}–{end:%H:%M}"
-    return f"{_day(start)} {start:%H:%M} – {_day(end)} {end:%H:%M}"
-
-
-def local_text(moment: datetime | None, zone: str) -> str:
-    """« 04/03/2026 à 10:15 » in ``zone``; empty for no moment."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{_day(local)} à {local:%H:%M}"
 
 
 def _filters() -> dict[str, str]:

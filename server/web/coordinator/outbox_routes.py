@@ -11,8 +11,8 @@ from flask import current_app, render_template, request
 from server.auth import page_roles
 from server.models import OutboxStatus, Role
 from server.services.outbox import STATUS_LABELS, outbox_query
-from server.web.coordinator.mission_routes import local_text
 from server.web.coordinator.routes import bp
+from server.web.mission_text import local_text
 from server.web.pagination import paginate_query, requested_page
 
 

@@ -27,7 +27,7 @@ from server.models import (
     WaveStatus,
 )
 from server.services import assignments, replies
-from server.web.coordinator.mission_routes import window_text
+from server.web.mission_text import window_text
 from tests.factories import Factory
 
 #: Campaigns point at a stored référentiel, as a fresh install has them.

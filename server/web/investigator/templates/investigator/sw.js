@@ -1,0 +1,112 @@
+/* Baromètre's service worker (DESIGN.md §3.11). Version {{ version }}.
+ *
+ * It caches GET requests only: the app shell (cache first, versioned: a new version installs
+ * a new shell cache and drops the old ones) and the investigator's pages (network first, the
+ * cached copy when offline). It never handles another method: writes go through the page
+ * script's queue in IndexedDB, which no cache clean-up here can touch, so an update never
+ * drops a stored draft. */
+"use strict";
+
+const VERSION = {{ version | tojson }};
+const SHELL_CACHE = "barometre-shell-" + VERSION;
+const PAGES_CACHE = "barometre-pages";
+const SHELL = {{ shell | tojson }};
+/* Pages worth keeping for offline use: the agenda and each mission's page. */
+const PAGE_PATH = /^\/missions(\/\d+)?\/?$/;
+const NETWORK_TIMEOUT_MS = 6000;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL_CACHE)
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
+      .then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(
+        names
+          .filter((name) => name.startsWith("barometre-shell-") && name !== SHELL_CACHE)
+          .map((name) => caches.delete(name))
+      ))
+      .then(() => self.clients.claim())
+  );
+});
+
+function isCacheablePage(response) {
+  /* A redirect (to the login page, once the session expired) is never kept as the page. */
+  return response.ok && !response.redirected && response.type === "basic";
+}
+
+async function pageFromNetwork(request) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), NETWORK_TIMEOUT_MS);
+  try {
+    const response = await fetch(request, { signal: controller.signal });
+    if (isCacheablePage(response)) {
+      const cache = await caches.open(PAGES_CACHE);
+      await cache.put(request.url, response.clone());
+    }
+    return response;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function page(request) {
+  try {
+    return await pageFromNetwork(request);
+  } catch (error) {
+    const cached = await caches.match(request.url, { cacheName: PAGES_CACHE });
+    if (cached) return cached;
+    return new Response(
+      "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><meta name=\"viewport\" " +
+      "content=\"width=device-width, initial-scale=1\"><title>Hors connexion · Baromètre</title>" +
+      "<main><h1>Hors connexion</h1><p>Cette page n’a pas encore été ouverte sur ce téléphone : " +
+      "elle s’affichera dès que le réseau reviendra. Vos rapports enregistrés sont conservés." +
+      "</p><p><a href=\"/missions\">Mes missions</a></p></main></html>",
+      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+    );
+  }
+}
+
+async function shellFile(request) {
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return; /* never: writes are the page's, over the network */
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (SHELL.includes(url.pathname)) {
+    event.respondWith(shellFile(request));
+  } else if (PAGE_PATH.test(url.pathname) && !url.search) {
+    event.respondWith(page(request));
+  }
+});
+
+self.addEventListener("message", (event) => {
+  const message = event.data || {};
+  if (message.type === "version") {
+    event.ports[0] && event.ports[0].postMessage({ version: VERSION });
+  } else if (message.type === "keep-pages") {
+    /* The agenda asks to keep each mission's page for offline use. */
+    const urls = (message.urls || []).filter((path) => PAGE_PATH.test(path));
+    event.waitUntil(Promise.all(urls.map((path) =>
+      pageFromNetwork(new Request(path, { credentials: "same-origin" })).catch(() => null)
+    )));
+  } else if (message.type === "forget-pages") {
+    /* Signing out: another person's pages must not be shown on this phone. */
+    event.waitUntil(caches.delete(PAGES_CACHE));
+  }
+});
