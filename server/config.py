@@ -127,6 +127,8 @@ def load_config(
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=env_int(env, "SESSION_HOURS", 12)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # The phone pages' service worker version; by default a digest of the phone assets.
+        "PHONE_APP_VERSION": env_str(env, "PHONE_APP_VERSION"),
         "API_TOKEN_TTL": timedelta(hours=env_int(env, "API_TOKEN_TTL_HOURS", 24 * 7)),
         # werkzeug's scrypt by default; the test suite alone uses a cheap method (hashing
         # costs ~0.3 s a password on a loaded machine, and the suite makes hundreds).

@@ -23,6 +23,7 @@ SHELL = (
     "js/sync.js",
     "js/photos.js",
     "js/report.js",
+    "js/reply.js",
     "js/phone.js",
     "icons/icon-192.png",
     "icons/icon-512.png",

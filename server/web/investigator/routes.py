@@ -50,14 +50,19 @@ def _map_url(mission: Mission) -> str | None:
     )
 
 
-def _form_data(mission: Mission, questionnaire: Any, row: Questionnaire) -> dict[str, Any]:
+def _page_data(mission: Mission, questionnaire: Any, row: Questionnaire | None) -> dict[str, Any]:
     """What the page script needs, as JSON: who, which mission, and each question's type,
     requirement, section and skip-logic tree (``survey_schemas.condition_tree``)."""
-    return {
+    data: dict[str, Any] = {
         "user_id": current_user.id,
         "mission_id": mission.id,
         "channel": mission.channel,
         "time_zone": mission.time_zone,
+    }
+    if row is None or questionnaire is None:
+        return data
+    return {
+        **data,
         "questionnaire_id": row.id,
         "questionnaire_version": row.version,
         "takes_position": mission.channel == "visit",
@@ -108,7 +113,7 @@ def mission(mission_id: int) -> str:
         status_label=STATUS_LABELS[mission.status],
         questionnaire=questionnaire,
         sections=sections,
-        phone_data=_form_data(mission, questionnaire, row) if row and questionnaire else None,
+        phone_data=_page_data(mission, questionnaire, row),
         takes_reply=mission.channel in REPLY_CHANNELS and mission.sent_at is not None,
         sent_text=local_text(mission.sent_at, mission.time_zone),
         reply_text=local_text(mission.reply_received_at, mission.time_zone),

@@ -162,6 +162,7 @@ def test_a_service_worker_update_keeps_a_stored_draft(
     page.wait_for_function("window.BarometreReport.current().revision > 0")
     page.context.set_offline(False)
 
+    configured = app.config.get("PHONE_APP_VERSION")
     app.config["PHONE_APP_VERSION"] = "mise-a-jour-de-test"
     try:
         page.reload()
@@ -170,7 +171,7 @@ def test_a_service_worker_update_keeps_a_stored_draft(
         wait_ready(page)
         caches = page.evaluate("caches.keys()")
     finally:
-        app.config.pop("PHONE_APP_VERSION")
+        app.config["PHONE_APP_VERSION"] = configured
 
     assert before != "mise-a-jour-de-test"
     assert "barometre-shell-mise-a-jour-de-test" in caches
