@@ -56,6 +56,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         # Flask-Login caches the user in ``g``, which lives as long as the app context; tests
         # hold one open (``session``, ``factory``) across the requests of several clients.
         g.pop("_login_user", None)
+        # Flask-WTF caches the signed CSRF token there too: a second browser of the same
+        # test would get the first one's.
+        g.pop("csrf_token", None)
 
     with application.app_context():
         _drop_everything()
@@ -174,23 +177,28 @@ def csrf_token_from(html: str) -> str:
     return html[start : html.index('"', start)]
 
 
+def sign_in(app: Flask, user: User, password: str = PASSWORD) -> FlaskClient:
+    """A new test browser signed in as ``user`` through the real login form."""
+    browser = app.test_client()
+    page = browser.get("/login")
+    response = browser.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": password,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return browser
+
+
 @pytest.fixture
 def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., tuple[FlaskClient, User]]:
     """A test client signed in through the real login form as a new ``role`` account."""
 
     def login(role: Role | str = Role.COORDINATOR, **overrides: Any) -> tuple[FlaskClient, User]:
         user = make_user(role, **overrides)
-        browser = app.test_client()
-        page = browser.get("/login")
-        response = browser.post(
-            "/login",
-            data={
-                "email": user.email,
-                "password": PASSWORD,
-                "csrf_token": csrf_token_from(page.get_data(as_text=True)),
-            },
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return browser, user
+        return sign_in(app, user), user
 
     return login

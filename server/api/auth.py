@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import abort, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
+from server.api.blueprint import Blueprint
 from server.api.schemas import UserSchema
 from server.auth import SESSION_AUTH, api_roles, api_user, throttle_policy
 from server.extensions import db

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, fields, validate
 
+from server.api.schemas import moment
 from server.api.sites import SiteSchema
 from server.models import Mission
 from survey_schemas import CHANNELS
@@ -136,10 +137,10 @@ class MissionAssignSchema(Schema):
 
 
 class RequestSentSchema(Schema):
-    sent_at = fields.AwareDateTime(required=True)
+    sent_at = moment(required=True)
 
 
 class ReplySchema(Schema):
-    received_at = fields.AwareDateTime(required=True)
+    received_at = moment(required=True)
     text = fields.String(load_default=None, validate=validate.Length(max=20_000))
     correction = fields.Boolean(load_default=False)

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, pre_dump, validate
 
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.uploads import RejectionSchema, UploadSchema, uploaded_file
 from server.auth import api_roles, api_user

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, current_app, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from server.api.blueprint import Blueprint
 from server.api.fieldwork_schemas import (
     MissionAssignSchema,
     MissionSchema,

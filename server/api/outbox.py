@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.auth import api_roles
 from server.models import OutboxStatus, Role

@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, current_app, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from server.api.blueprint import Blueprint
+from server.api.schemas import moment
 from server.api.uploads import UploadSchema, uploaded_file
 from server.auth import api_roles, api_user
 from server.extensions import db
@@ -31,13 +32,18 @@ class PhotoFormSchema(Schema):
         metadata={"type": "string", "format": "binary", "description": "La photo (requise)."},
     )
     #: The photo question it answers, if any.
-    question_id = fields.String(load_default=None, validate=validate.Length(max=100))
+    question_id = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{0,63}$", error="Identifiant de question invalide."
+        ),
+    )
     #: SHA-256 of the file as the phone computed it: a mismatch means a corrupted upload.
     sha256 = fields.String(
         load_default=None,
         validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 chiffres hexadécimaux."),
     )
-    taken_at = fields.AwareDateTime(load_default=None)
+    taken_at = moment(load_default=None)
 
 
 class PhotoSchema(Schema):

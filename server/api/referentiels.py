@@ -16,12 +16,12 @@ from typing import Any
 
 from flask import abort, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 import survey_schemas
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.auth import api_roles, api_user
 from server.extensions import db

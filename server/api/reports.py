@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from server.api.blueprint import Blueprint
+from server.api.schemas import moment
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Report, Role
@@ -40,11 +41,11 @@ class ReportWriteSchema(Schema):
         validate=validate.Range(min=1),
         metadata={"description": "The server version the phone's copy is based on."},
     )
-    started_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    ended_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    started_at = moment(load_default=None, allow_none=True)
+    ended_at = moment(load_default=None, allow_none=True)
     position = fields.Nested(PositionSchema, load_default=None, allow_none=True)
     location_declined = fields.Boolean(load_default=False)
-    client_time = fields.AwareDateTime(
+    client_time = moment(
         load_default=None,
         allow_none=True,
         metadata={"description": "The phone's clock when sending: measures its offset."},

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from server.api.blueprint import Blueprint
 from server.auth import api_roles, api_user
 from server.extensions import db
 from server.models import Draw, Role

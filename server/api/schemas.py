@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from server.models.types import PLAUSIBLE_MOMENTS
+
+
+def moment(**options: Any) -> fields.AwareDateTime:
+    """A time with its offset, refused outside the plausible years of fieldwork (a 422 naming
+    the field, never an overflow further down)."""
+    earliest, latest = PLAUSIBLE_MOMENTS
+    return fields.AwareDateTime(
+        validate=validate.Range(
+            min=earliest,
+            max=latest,
+            max_inclusive=False,
+            error=(
+                f"Date invraisemblable : elle doit tomber entre {earliest.year} "
+                f"et {latest.year - 1}."
+            ),
+        ),
+        **options,
+    )
 
 
 class ErrorSchema(Schema):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import func, select
 
+from server.api.blueprint import Blueprint
 from server.api.fieldwork_schemas import (
     AssignResultSchema,
     MissionFilterSchema,

@@ -10,6 +10,10 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+#: The moments fieldwork evidence may carry (a visit, a photo, a phone's clock): anything else
+#: cannot be true, and times near ``datetime``'s own limits overflow once moved to UTC.
+PLAUSIBLE_MOMENTS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

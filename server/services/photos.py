@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
 from server.models import Mission, Photo, Report, ReportStatus, User
+from server.models.types import PLAUSIBLE_MOMENTS
 from server.services import audit
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.mission_plan import site_time_zone
@@ -134,8 +135,11 @@ def _exif_taken_at(image: Image.Image, zone: str) -> datetime | None:
         taken = datetime.strptime(raw.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
         offset = ifd.get(_OFFSET_TIME_ORIGINAL)
         if isinstance(offset, str) and offset.strip():
-            return datetime.fromisoformat(f"{taken.isoformat()}{offset.strip()}")
-        return taken.replace(tzinfo=ZoneInfo(zone))
+            moment = datetime.fromisoformat(f"{taken.isoformat()}{offset.strip()}")
+        else:
+            moment = taken.replace(tzinfo=ZoneInfo(zone))
+        earliest, latest = PLAUSIBLE_MOMENTS
+        return moment if earliest <= moment < latest else None
     except Exception:  # any unreadable EXIF simply gives no time
         return None
 

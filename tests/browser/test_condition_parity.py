@@ -32,7 +32,7 @@ CONDITIONS_JS = Path(__file__).resolve().parents[2] / "server/static/js/conditio
 SEED = 20_241_224
 ANSWER_SETS = 300  #: per questionnaire: enough for every branch, a few ms in the browser
 QUESTIONNAIRES = survey_schemas.shipped_questionnaires()
-EMPTY_ANSWERS = (None, "", [])  #: every spelling of "no answer" a draft may hold
+EMPTY_ANSWERS: tuple[Any, ...] = (None, "", [])  #: every spelling of "no answer" a draft may hold
 #: the visible question ids for each answer set
 VISIBLE_IDS = """(questions, sets) =>
     sets.map((answers) => BarometreConditions.visibleQuestionIds(questions, answers))"""
@@ -61,10 +61,12 @@ def served_questions(
     listing = client.get("/api/v1/questionnaires?page_size=500", headers=headers)
     assert listing.status_code == 200, listing.json
     served = {}
-    for summary in listing.json:
+    summaries: list[dict[str, Any]] = listing.json or []
+    for summary in summaries:
         response = client.get(f"/api/v1/questionnaires/{summary['id']}", headers=headers)
         assert response.status_code == 200, response.json
-        served[(summary["code"], summary["version"])] = response.json["questions"]
+        body: dict[str, Any] = response.json or {}
+        served[(summary["code"], summary["version"])] = body["questions"]
     return served
 
 
@@ -186,14 +188,31 @@ def cleaned(answers: Answers) -> Answers:
 
 
 def _first_differences(
-    sets: list[Answers], expected: list[Any], actual: list[Any], limit: int = 3
+    sets: list[Answers],
+    expected: list[list[Any]],
+    actual: list[list[Any]],
+    conditions: list[str] | None = None,
+    limit: int = 3,
 ) -> str:
-    shown = [
-        f"jeu {index} : serveur {want!r}, navigateur {got!r}, réponses {sets[index]!r}"
-        for index, (want, got) in enumerate(zip(expected, actual, strict=True))
-        if want != got
-    ]
-    return f"{len(shown)} désaccord(s) sur {len(sets)} :\n" + "\n".join(shown[:limit])
+    """The answer sets on which the two sides disagree, and how: the questions shown on one
+    side only, or (with the ``conditions``' sources) the conditions of different truth."""
+    lines = []
+    for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        if want == got:
+            continue
+        if conditions is None:
+            how = (
+                f"montrées par le serveur seul {[q for q in want if q not in got]}, "
+                f"par le téléphone seul {[q for q in got if q not in want]}"
+            )
+        else:
+            how = "; ".join(
+                f"« {conditions[column]} » serveur {w}, téléphone {g}"
+                for column, (w, g) in enumerate(zip(want, got, strict=True))
+                if w != g
+            )
+        lines.append(f"jeu {index} : {how}\n    réponses {sets[index]!r}")
+    return f"{len(lines)} désaccord(s) sur {len(sets)} jeux :\n" + "\n".join(lines[:limit])
 
 
 # --- the shipped questionnaires ----------------------------------------------------------
@@ -240,15 +259,16 @@ def test_each_condition_has_the_same_truth_on_phone_and_server(
     served_questions: dict[tuple[str, int], list[dict[str, Any]]],
     conditions: Page,
 ) -> None:
-    conditional = [q for q in questionnaire.questions if q.visible_if is not None]
+    conditional = [(q, q.visible_if) for q in questionnaire.questions if q.visible_if is not None]
     trees = [q["visible_when"] for q in served_questions[questionnaire.key] if q["visible_when"]]
     sets = [cleaned(answers) for answers in answer_sets(questionnaire)]
-    expected = [[evaluate(q.visible_if, answers) for q in conditional] for answers in sets]
+    expected = [[evaluate(condition, answers) for _, condition in conditional] for answers in sets]
 
     actual = in_page(conditions, TRUTH_TABLE, trees, sets)
 
-    assert actual == expected, _first_differences(sets, expected, actual)
-    for column, question in enumerate(conditional):
+    sources = [q.visible_if_source or "" for q, _ in conditional]
+    assert actual == expected, _first_differences(sets, expected, actual, sources)
+    for column, (question, _) in enumerate(conditional):
         outcomes = {row[column] for row in expected}
         assert outcomes == {True, False}, (
             f"« {question.visible_if_source} » ({question.id}) vaut toujours {outcomes} : "
@@ -352,13 +372,7 @@ def test_random_expressions_have_the_same_truth_on_phone_and_server(conditions: 
 
     actual = in_page(conditions, TRUTH_TABLE, [condition_tree(c) for c in parsed], sets)
 
-    wrong = [
-        f"« {sources[column]} » sur {answers!r} : serveur {want}, navigateur {got}"
-        for answers, want_row, got_row in zip(sets, expected, actual, strict=True)
-        for column, (want, got) in enumerate(zip(want_row, got_row, strict=True))
-        if want != got
-    ]
-    assert not wrong, f"{len(wrong)} désaccord(s) :\n" + "\n".join(wrong[:5])
+    assert actual == expected, _first_differences(sets, expected, actual, sources)
     outcomes = [{row[column] for row in expected} for column in range(len(sources))]
     both = sum(1 for seen in outcomes if seen == {True, False})
     assert both >= len(sources) // 2, "trop d’expressions de valeur constante"

@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
+from sqlalchemy import select
 
 from server.auth import page_roles
 from server.extensions import db
-from server.models import CHANNEL_LABELS, Mission, Questionnaire, Role
+from server.models import CHANNEL_LABELS, Mission, Questionnaire, Report, Role
 from server.services import agenda as agenda_service
 from server.services.definitions import answer_choices, questionnaire_model
 from server.services.mission_lifecycle import STATUS_LABELS
@@ -88,11 +89,16 @@ def _page_data(mission: Mission, questionnaire: Any, row: Questionnaire | None) 
 def mission(mission_id: int) -> str:
     """The mission (scenario, address, hours, map) and its report form; another's is 404."""
     mission = mission_for(db.session, mission_id, current_user)
-    row = (
-        db.session.get(Questionnaire, mission.questionnaire_id)
-        if mission.questionnaire_id is not None
-        else None
+    # A report keeps the questionnaire version it was started with, even if the mission's
+    # moved on since: the form shows that version, the one the server validates against.
+    started = db.session.scalar(
+        select(Report.questionnaire_id)
+        .where(Report.mission_id == mission.id, Report.investigator_id == current_user.id)
+        .order_by(Report.id.desc())
+        .limit(1)
     )
+    questionnaire_id = started or mission.questionnaire_id
+    row = db.session.get(Questionnaire, questionnaire_id) if questionnaire_id else None
     questionnaire = questionnaire_model(row) if row is not None else None
     sections: list[tuple[str | None, list[Any]]] = []
     if questionnaire is not None:
