@@ -46,7 +46,8 @@ def test_a_report_submitted_offline_is_sent_once_when_the_network_returns(
     page.context.set_offline(True)
     page.get_by_role("button", name="Envoyer", exact=True).click()
     page.locator("#report-banner").filter(has_text="en attente d’envoi").wait_for()
-    assert page.locator("#pending-button").inner_text() == "1 en attente d’envoi"
+    pending = page.get_by_role("button", name="1 en attente d’envoi")
+    pending.wait_for()
 
     page.reload()
     wait_ready(page)

@@ -212,3 +212,27 @@ def test_a_newer_copy_from_a_second_device_is_shown_never_overwritten(
     wait_saved_on_server(second)
     (report,) = stored_reports(app, mission.id)
     assert report.answers["v_observations"] == "Second téléphone, modifiée."
+
+
+def test_the_pending_button_sends_what_waits(
+    app: Any, visit: tuple[Mission, User], new_phone_context: Any
+) -> None:
+    mission, investigator = visit
+    page = phone_on_site(new_phone_context)
+    login(page, investigator.email)
+    _open_mission(page, mission)
+    fill_closed_site(page)
+    wait_saved_on_server(page)
+    # The phone says it is online, but the server cannot be reached (a captive portal, say).
+    page.route("**/report/submit", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    pending = page.get_by_role("button", name="1 en attente d’envoi")
+    pending.wait_for()
+    assert stored_reports(app, mission.id)[0].status == ReportStatus.DRAFT
+
+    page.unroute("**/report/submit")
+    pending.click()
+    page.locator("#sync-status").filter(has_text="Tout est envoyé.").wait_for()
+    wait_sent(page)
+    (report,) = stored_reports(app, mission.id)
+    assert report.status == ReportStatus.SUBMITTED
