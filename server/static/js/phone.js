@@ -73,8 +73,15 @@
     }
   }
 
+  /* The agenda's first missions (returned, overdue, today's, the next ones) are kept for
+   * offline use; the others are kept once opened. */
+  const KEEP_OFFLINE = 40;
+
   function keepPagesOffline(registration) {
-    const links = Array.from(document.querySelectorAll("[data-mission-link]"), (a) => a.getAttribute("href"));
+    const links = Array.from(document.querySelectorAll("[data-mission-link]"), (a) => a.getAttribute("href"))
+      .slice(0, KEEP_OFFLINE);
+    /* This page too: opened before the worker took control, it did not pass through it. */
+    links.push(location.pathname);
     const worker = navigator.serviceWorker.controller || (registration && registration.active);
     if (worker && links.length) worker.postMessage({ type: "keep-pages", urls: links });
   }
@@ -102,7 +109,8 @@
     showPending(await Sync.pendingCount(userId));
     if (document.querySelector("[data-local-state]")) await markAgenda();
     root.addEventListener("barometre:sync", markAgenda);
-    Sync.syncAll(userId);
+    /* A report page sends what waits itself, once its copy is reconciled with the server's. */
+    if (!document.getElementById("report-form")) Sync.syncAll(userId);
   }
 
   root.BarometrePhone = { userId, data, sendNow };

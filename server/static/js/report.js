@@ -139,6 +139,9 @@
     applyVisibility();
     persist((current) => ({
       answers,
+      /* A message stays on its question until that answer changes. */
+      errors: Object.fromEntries(Object.entries(current.errors || {}).filter(
+        ([id]) => JSON.stringify(current.answers[id]) === JSON.stringify(answers[id]))),
       sent_answers: visibleAnswers(answers).kept,
       revision: (current.revision || 0) + 1,
       started_at: current.started_at || now,
@@ -259,8 +262,16 @@
       if (!box) continue;
       box.hidden = !messages;
       box.textContent = messages ? messages.join(" ; ") : "";
-      const target = wrapperOf(question.id).querySelector("input, textarea, fieldset");
-      if (target) target.toggleAttribute("aria-invalid", Boolean(messages));
+      const target = wrapperOf(question.id).querySelector("fieldset, input, textarea, button");
+      if (!target) continue;
+      const field = target.matches("fieldset") ? null : target; /* a group takes no aria-invalid */
+      if (field && messages) field.setAttribute("aria-invalid", "true");
+      else if (field) field.removeAttribute("aria-invalid");
+      /* The message is read with the field: tied by aria-describedby, next to its hint. */
+      const described = (target.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== box.id);
+      if (messages) described.push(box.id);
+      if (described.length) target.setAttribute("aria-describedby", described.join(" "));
+      else target.removeAttribute("aria-describedby");
     }
   }
 
@@ -386,9 +397,14 @@
     fill();
     await reconcile();
     fill();
+  }
+
+  /* Ready once the local copy and the server's are reconciled; sending what waits follows. */
+  async function sendWaiting() {
+    await opened;
     const summary = await Sync.syncAll(userId, missionId);
     record = await Store.getReport(userId, missionId);
-    fill();
+    render();
     return summary;
   }
 
@@ -409,7 +425,7 @@
     answersChanged();
     const missing = firstMissing();
     if (Object.keys(missing).length) {
-      showErrors(missing);
+      await persist(() => ({ errors: missing }));
       const first = wrapperOf(Object.keys(missing)[0]).querySelector("input, textarea");
       if (first) first.focus();
       setState(Object.keys(missing).length + " réponse(s) obligatoire(s) manquante(s).");
@@ -475,5 +491,6 @@
   }
 
   bind();
-  root.BarometreReport = { ready: open(), current: () => record };
+  const opened = open();
+  root.BarometreReport = { ready: opened, synced: sendWaiting(), current: () => record };
 })(window);

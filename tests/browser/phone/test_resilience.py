@@ -236,3 +236,24 @@ def test_the_pending_button_sends_what_waits(
     wait_sent(page)
     (report,) = stored_reports(app, mission.id)
     assert report.status == ReportStatus.SUBMITTED
+
+
+def test_a_missing_required_answer_is_shown_on_its_question_and_nothing_is_sent(
+    app: Any, visit: tuple[Mission, User], new_phone_context: Any
+) -> None:
+    mission, investigator = visit
+    page = phone_on_site(new_phone_context)
+    login(page, investigator.email)
+    _open_mission(page, mission)
+    page.locator("[name=v_observations]").fill("Commencé, pas fini.")
+
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+
+    error = page.locator("#q-v_date_visite-erreur")
+    error.filter(has_text="Réponse obligatoire").wait_for()
+    assert page.evaluate("document.activeElement.name") == "v_date_visite"
+    described = page.locator("[name=v_date_visite]").get_attribute("aria-describedby") or ""
+    assert "q-v_date_visite-erreur" in described.split()
+    assert_accessible(page, "formulaire avec des réponses manquantes")
+    assert page.get_by_role("button", name="Envoyer", exact=True).is_visible()
+    assert [r.status for r in stored_reports(app, mission.id)] in ([], [ReportStatus.DRAFT])

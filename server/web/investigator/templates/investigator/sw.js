@@ -40,36 +40,43 @@ function isCacheablePage(response) {
   return response.ok && !response.redirected && response.type === "basic";
 }
 
-async function pageFromNetwork(request) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), NETWORK_TIMEOUT_MS);
+async function keep(request, response) {
+  if (isCacheablePage(response)) {
+    const cache = await caches.open(PAGES_CACHE);
+    await cache.put(request.url, response.clone());
+  }
+  return response;
+}
+
+async function page(event) {
+  /* Network first. With a kept copy, a network slower than NETWORK_TIMEOUT_MS gives the copy
+   * (the fresh page still replaces it when it arrives); with none, the network is awaited as
+   * long as it takes, and only a failure gives the offline notice. */
+  const request = event.request;
+  const fresh = fetch(request).then((response) => keep(request, response));
+  const kept = await caches.match(request.url, { cacheName: PAGES_CACHE });
+  if (!kept) return fresh.catch(offlineNotice);
+  event.waitUntil(fresh.catch(() => null));
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(kept), NETWORK_TIMEOUT_MS); });
   try {
-    const response = await fetch(request, { signal: controller.signal });
-    if (isCacheablePage(response)) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(request.url, response.clone());
-    }
-    return response;
+    return await Promise.race([fresh, late]);
+  } catch (error) {
+    return kept;
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function page(request) {
-  try {
-    return await pageFromNetwork(request);
-  } catch (error) {
-    const cached = await caches.match(request.url, { cacheName: PAGES_CACHE });
-    if (cached) return cached;
-    return new Response(
-      "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><meta name=\"viewport\" " +
-      "content=\"width=device-width, initial-scale=1\"><title>Hors connexion · Baromètre</title>" +
-      "<main><h1>Hors connexion</h1><p>Cette page n’a pas encore été ouverte sur ce téléphone : " +
-      "elle s’affichera dès que le réseau reviendra. Vos rapports enregistrés sont conservés." +
-      "</p><p><a href=\"/missions\">Mes missions</a></p></main></html>",
-      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
-    );
-  }
+function offlineNotice() {
+  return new Response(
+    "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><meta name=\"viewport\" " +
+    "content=\"width=device-width, initial-scale=1\"><title>Hors connexion · Baromètre</title>" +
+    "<main><h1>Hors connexion</h1><p>Cette page n’a pas encore été ouverte sur ce téléphone : " +
+    "elle s’affichera dès que le réseau reviendra. Vos rapports enregistrés sont conservés." +
+    "</p><p><a href=\"/missions\">Mes missions</a></p></main></html>",
+    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+  );
 }
 
 async function shellFile(request) {
@@ -91,7 +98,7 @@ self.addEventListener("fetch", (event) => {
   if (SHELL.includes(url.pathname)) {
     event.respondWith(shellFile(request));
   } else if (PAGE_PATH.test(url.pathname) && !url.search) {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   }
 });
 
@@ -101,10 +108,14 @@ self.addEventListener("message", (event) => {
     event.ports[0] && event.ports[0].postMessage({ version: VERSION });
   } else if (message.type === "keep-pages") {
     /* The agenda asks to keep each mission's page for offline use. */
+    /* Pages already kept are refreshed when opened (network first), not fetched again here. */
     const urls = (message.urls || []).filter((path) => PAGE_PATH.test(path));
-    event.waitUntil(Promise.all(urls.map((path) =>
-      pageFromNetwork(new Request(path, { credentials: "same-origin" })).catch(() => null)
-    )));
+    event.waitUntil(caches.open(PAGES_CACHE).then((cache) => Promise.all(urls.map(async (path) => {
+      const url = new URL(path, self.location.origin).href;
+      if (await cache.match(url)) return null;
+      const request = new Request(url, { credentials: "same-origin" });
+      return fetch(request).then((response) => keep(request, response)).catch(() => null);
+    }))));
   } else if (message.type === "forget-pages") {
     /* Signing out: another person's pages must not be shown on this phone. */
     event.waitUntil(caches.delete(PAGES_CACHE));
