@@ -153,6 +153,10 @@
       client_time: new Date().toISOString() });
     const answer = await write("POST", "/missions/" + record.mission_id + "/report/submit", body);
     if (!answer.ok) return settle(record, answer);
+    /* The server holds the photos of a submitted report: the phone's copies can go. */
+    for (const photo of await Store.photosOf(record.user_id, record.mission_id)) {
+      if (photo.uploaded) await Store.deletePhoto(photo.key);
+    }
     return update(record, () => ({
       submit: null, status: "submitted", server_status: answer.data.status,
       base_version: answer.data.version, submitted_at: answer.data.submitted_at,
