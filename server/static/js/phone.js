@@ -81,7 +81,7 @@
     const links = Array.from(document.querySelectorAll("[data-mission-link]"), (a) => a.getAttribute("href"))
       .slice(0, KEEP_OFFLINE);
     /* This page too: opened before the worker took control, it did not pass through it. */
-    links.push(location.pathname);
+    links.unshift(location.pathname);
     const worker = navigator.serviceWorker.controller || (registration && registration.active);
     if (worker && links.length) worker.postMessage({ type: "keep-pages", urls: links });
   }

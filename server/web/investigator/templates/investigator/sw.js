@@ -108,14 +108,18 @@ self.addEventListener("message", (event) => {
     event.ports[0] && event.ports[0].postMessage({ version: VERSION });
   } else if (message.type === "keep-pages") {
     /* The agenda asks to keep each mission's page for offline use. */
-    /* Pages already kept are refreshed when opened (network first), not fetched again here. */
+    /* One page at a time, so that a slow line keeps room for the page the investigator opens;
+     * pages already kept are refreshed when opened (network first), not fetched again here. */
     const urls = (message.urls || []).filter((path) => PAGE_PATH.test(path));
-    event.waitUntil(caches.open(PAGES_CACHE).then((cache) => Promise.all(urls.map(async (path) => {
-      const url = new URL(path, self.location.origin).href;
-      if (await cache.match(url)) return null;
-      const request = new Request(url, { credentials: "same-origin" });
-      return fetch(request).then((response) => keep(request, response)).catch(() => null);
-    }))));
+    event.waitUntil((async () => {
+      const cache = await caches.open(PAGES_CACHE);
+      for (const path of urls) {
+        const url = new URL(path, self.location.origin).href;
+        if (await cache.match(url)) continue;
+        const request = new Request(url, { credentials: "same-origin" });
+        await fetch(request).then((response) => keep(request, response)).catch(() => null);
+      }
+    })());
   } else if (message.type === "forget-pages") {
     /* Signing out: another person's pages must not be shown on this phone. */
     event.waitUntil(caches.delete(PAGES_CACHE));
