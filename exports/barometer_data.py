@@ -136,6 +136,8 @@ class Methodology:
     minimum_sites: int
     strata: list[StratumRow] = field(default_factory=list)
     draws: list[DrawRecord] = field(default_factory=list)
+    #: How a stratum left with one responding site out of more is handled.
+    lonely_stratum: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,17 @@ fpc=~N)`, `svymean`, `confint(..., df=degf(design))`), so published figures can 
   quantile: R's `confint` gives NaN even when se = 0, and here the interval is None and the
   figure is flagged "no_degrees_of_freedom", whatever the se or the proportion.
 
-A stratum taken whole ((N_h − n_h)/N_h < 1e-7, R's test) adds no variance; a stratum with one
-sampled unit out of more raises ValueError, as R's default `lonely.psu = "fail"` does.
+A stratum taken whole ((N_h − n_h)/N_h < 1e-7, R's test) adds no variance. A stratum with one
+sampled unit out of more (a "lonely PSU", e.g. left by non-response) raises ValueError, as R's
+default `lonely.psu = "fail"` does, unless `lonely_psu="adjust"` is asked: then, as R's
+`options(survey.lonely.psu = "adjust")` ("center the stratum at the population mean rather
+than the stratum mean", R's `?surveyoptions`; code in `survey:::onestrat`, survey 4.1), that
+stratum adds (1 − 1/N_h) · z_i²: its single score deviated from the grand mean of the scores,
+which is 0 because the linearised scores of a mean sum to zero over the sample (R uses z_i as
+it is), and no n_h/(n_h − 1) factor. The figure is then flagged "lonely_stratum"; the df are
+unchanged (units − strata, R's `degf`). As in R (`survey.adjust.domain.lonely` off), a domain
+meeting one unit of a stratum that has more is not a lonely stratum: those get the usual
+formula over every unit of the stratum.
 """
 
 from __future__ import annotations
@@ -25,13 +34,18 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from sampling.student_t import t_quantile
 
 SMALL_SAMPLE = "small_sample"
 BOUNDARY = "boundary_proportion"
 NO_DEGREES_OF_FREEDOM = "no_degrees_of_freedom"
+LONELY_STRATUM = "lonely_stratum"
 DEFAULT_MINIMUM_N = 5
+
+#: What to do with a stratum left with one sampled unit out of more (R's `survey.lonely.psu`).
+LonelyPSU = Literal["fail", "adjust"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,8 @@ class Estimate:
 
     `flags`: "small_sample" (fewer than `minimum_n` units), "boundary_proportion" (p = 0 or 1,
     interval (p, p) when there are degrees of freedom), "no_degrees_of_freedom" (df < 1: no
-    interval, `ci_low` and `ci_high` are None, where R gives NaN).
+    interval, `ci_low` and `ci_high` are None, where R gives NaN), "lonely_stratum" (with
+    `lonely_psu="adjust"`, a stratum the estimate touches has one unit out of more).
     """
 
     estimate: float
@@ -58,6 +73,8 @@ class _Core:
     se: float
     n: int
     df: int
+    #: A stratum with one unit out of more was adjusted (lonely_psu="adjust").
+    lonely: bool = False
 
 
 def _checked(
@@ -112,7 +129,12 @@ def _stratified_mean(
     weights: Sequence[float] | None,
     domain: Sequence[bool] | None,
     level: float,
+    lonely_psu: LonelyPSU = "fail",
 ) -> _Core:
+    if lonely_psu not in get_args(LonelyPSU):
+        raise ValueError(
+            f"lonely_psu inconnu : {lonely_psu!r} (attendu : {', '.join(get_args(LonelyPSU))})."
+        )
     w, inside = _checked(values, strata, population, weights, domain, level)
     total_weight = math.fsum(wi for wi, d in zip(w, inside, strict=True) if d)
     mean = (
@@ -126,12 +148,18 @@ def _stratified_mean(
         if d:
             touched.add(h)
     variance_terms: list[float] = []
+    lonely = False
     for h in sorted(touched):
         z = scores[h]
         n_h, big_n = len(z), population[h]
         fraction_left = (big_n - n_h) / big_n
         if fraction_left < 1e-7:
             continue  # taken whole: no sampling variance
+        if n_h == 1 and lonely_psu == "adjust":
+            # R's onestrat: not centred (the scores' grand mean is 0), scale f_h alone.
+            variance_terms.append(fraction_left * z[0] ** 2)
+            lonely = True
+            continue
         if n_h == 1:
             raise ValueError(
                 f"La strate « {h} » n'a qu'une unité tirée sur {big_n} : variance non estimable "
@@ -142,11 +170,14 @@ def _stratified_mean(
             fraction_left * n_h / (n_h - 1) * math.fsum((zi - z_bar) ** 2 for zi in z)
         )
     n = sum(inside)
-    return _Core(mean, math.sqrt(math.fsum(variance_terms)), n, n - len(touched))
+    return _Core(mean, math.sqrt(math.fsum(variance_terms)), n, n - len(touched), lonely)
 
 
 def _flags(core: _Core, minimum_n: int) -> list[str]:
-    return [SMALL_SAMPLE] if core.n < minimum_n else []
+    flags = [SMALL_SAMPLE] if core.n < minimum_n else []
+    if core.lonely:
+        flags.append(LONELY_STRATUM)
+    return flags
 
 
 def _half_width(se: float, df: int, level: float) -> float | None:
@@ -167,9 +198,10 @@ def estimate_mean(
     domain: Sequence[bool] | None = None,
     level: float = 0.95,
     minimum_n: int = DEFAULT_MINIMUM_N,
+    lonely_psu: LonelyPSU = "fail",
 ) -> Estimate:
     """Weighted mean with its stratified-SRSWOR standard error and t interval (see module)."""
-    core = _stratified_mean(values, strata, population, weights, domain, level)
+    core = _stratified_mean(values, strata, population, weights, domain, level, lonely_psu)
     flags = _flags(core, minimum_n)
     half = _half_width(core.se, core.df, level)
     if half is None:
@@ -193,6 +225,7 @@ def estimate_proportion(
     domain: Sequence[bool] | None = None,
     level: float = 0.95,
     minimum_n: int = DEFAULT_MINIMUM_N,
+    lonely_psu: LonelyPSU = "fail",
 ) -> Estimate:
     """Weighted share of units with value 1 (or True), with the logit interval.
 
@@ -207,7 +240,7 @@ def estimate_proportion(
         if value not in (0, 1) or (isinstance(value, float) and math.isnan(value)):
             raise ValueError(f"Valeur {value!r} : une proportion attend 0/1 ou vrai/faux.")
         numbers.append(float(value))
-    core = _stratified_mean(numbers, strata, population, weights, domain, level)
+    core = _stratified_mean(numbers, strata, population, weights, domain, level, lonely_psu)
     p, se = core.mean, core.se
     flags = _flags(core, minimum_n)
     boundary = p <= 0.0 or p >= 1.0

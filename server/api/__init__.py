@@ -13,6 +13,7 @@ from server.extensions import csrf
 def register(app: Flask, api: Api) -> None:
     from server.api import (
         auth,
+        barometer,
         campaigns,
         investigators,
         missions,
@@ -20,6 +21,8 @@ def register(app: Flask, api: Api) -> None:
         photos,
         referentiels,
         reports,
+        results,
+        reviews,
         samples,
         scenarios,
         sites,
@@ -39,6 +42,9 @@ def register(app: Flask, api: Api) -> None:
         outbox.blp,
         photos.blp,
         reports.blp,
+        results.blp,
+        barometer.blp,
+        reviews.blp,
     ):
         # Flask-WTF's form check is off here: a bearer token is never sent by a forged
         # cross-site request, and a write on the page session must carry the X-CSRFToken

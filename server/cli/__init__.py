@@ -49,7 +49,7 @@ def read_password(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from server.cli import fieldwork, frame, referentiels, sample, scheduler, serve, users
+    from server.cli import export, fieldwork, frame, referentiels, sample, scheduler, serve, users
 
     for command in (
         users.users_group,
@@ -61,5 +61,6 @@ def register(app: Flask) -> None:
         scheduler.scheduler_command,
         fieldwork.wave_group,
         fieldwork.investigators_group,
+        export.export_group,
     ):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from server.models.investigator import CHANNEL_LABELS, InvestigatorProfile
 from server.models.outbox import OutboxMessage, OutboxStatus
 from server.models.referentiel import Questionnaire, Referentiel
 from server.models.report import Photo, Report, ReportStatus, Review, ReviewDecision
+from server.models.review_comment import ReviewComment
 from server.models.sample import Draw, SampledSite
 from server.models.scenario import Scenario
 from server.models.scheduler import SchedulerLease, apscheduler_jobs
@@ -41,6 +42,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "Review",
+    "ReviewComment",
     "ReviewDecision",
     "Role",
     "SampledSite",

@@ -22,6 +22,7 @@ def home_url_for(role: Role) -> str:
 
 def register(app: Flask) -> None:
     from server.web.admin.routes import bp as admin_bp
+    from server.web.analyst import results_routes  # noqa: F401
     from server.web.analyst.routes import bp as analyst_bp
     from server.web.auth.routes import bp as auth_bp
     from server.web.coordinator import (  # noqa: F401
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
         investigator_routes,
         mission_routes,
         outbox_routes,
+        review_routes,
         sample_routes,
         scenario_routes,
         wave_routes,

@@ -71,7 +71,10 @@ def random_design(seed: int) -> dict[str, Any]:
     return {"population": population, "rows": rows, "weighted": weighted}
 
 
-def run_r(design: dict[str, Any], directory: Path, level: float) -> list[dict[str, Any]]:
+def run_r(
+    design: dict[str, Any], directory: Path, level: float, lonely: str = "fail"
+) -> list[dict[str, Any]]:
+    """R survey's rows for the design, with ``options(survey.lonely.psu = lonely)``."""
     data, output = directory / "design.csv", directory / "results.json"
     with data.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["y", "b", "h", "N", "dom", "w"])
@@ -86,7 +89,7 @@ def run_r(design: dict[str, Any], directory: Path, level: float) -> list[dict[st
                 }
             )
     subprocess.run(
-        ["Rscript", str(LIVE_R), str(data), str(output), repr(level)],
+        ["Rscript", str(LIVE_R), str(data), str(output), repr(level), lonely],
         check=True,
         capture_output=True,
         timeout=120,
