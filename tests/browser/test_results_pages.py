@@ -52,3 +52,24 @@ def test_results_ranking_and_scorecard_are_accessible(
     ):
         phone.goto(path)
         assert_no_horizontal_scroll(phone, path)
+
+
+def test_the_review_queue_and_a_report_to_review_are_accessible(
+    app: Any, factory: Any, phone: Page, make_user: Any
+) -> None:
+    fieldwork = Fieldwork(factory, db.session)
+    campaign = fieldwork.campaign(2026, FRAME, size=8, seed=2)
+    wave = fieldwork.wave(campaign, {"visit": 1, "phone": 1})
+    fieldwork.play(wave, lambda _m: "submit", lambda m: 0.5)
+    db.session.commit()
+    coordinator = make_user(Role.COORDINATOR)
+    login(phone, coordinator.email)
+    phone.set_viewport_size({"width": 1280, "height": 900})
+
+    phone.goto(f"/coordination/vagues/{wave.id}/revue")
+    assert_accessible(phone, "file de revue")
+    phone.locator("table a[href*='/rapports/']").first.click()
+    phone.wait_for_load_state()
+    assert_accessible(phone, "rapport à revoir")
+    phone.set_viewport_size({"width": 360, "height": 740})
+    assert_no_horizontal_scroll(phone, "rapport à revoir à 360 px")
