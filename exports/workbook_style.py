@@ -28,6 +28,7 @@ from typing import Any, cast
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 
 from exports.csv_safe import FORMULA_STARTS
@@ -133,17 +134,19 @@ class Column:
             return partial(_plain, ws)
         reused = WriteOnlyCell(ws)
         reused.number_format = number_format
+        dated = is_date_format(number_format)  # else a time would change the cell's format
 
         def convert(value: Any) -> Appended:
             kind = type(value)
             if kind is float or kind is int:
                 reused.value = value
                 return reused
+            if kind is datetime and dated:
+                reused.value = utc_naive(value)
+                return reused
             if value is None or kind is str or kind is bool:
                 return value_cell(ws, value)
-            moment = utc_naive(value) if isinstance(value, datetime) else value
-            reused.value = moment
-            return reused
+            return value_cell(ws, value, number_format)  # a date, a Decimal: a cell of its own
 
         return convert
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from openpyxl.workbook.workbook import Workbook
 from exports.barometer import write_barometer
 from exports.barometer_data import BarometerData, DrawRecord, Figure
 from exports.workbook_labels import CHANNEL_LABELS, flags_text
+from exports.workbook_style import Column, Table
 from exports.workbook_summary import NO_DATA_MESSAGE, SUMMARY_HEADER_ROW
 from exports.workbook_tables import answer_value, question_ids
 from tests.exports.barometer_fixtures import HOSTILE, empty_barometer, make_barometer
@@ -497,3 +498,24 @@ def test_the_workbook_can_go_to_a_binary_stream(data: BarometerData) -> None:
     stream = io.BytesIO()
     write_barometer(data, stream)
     assert load_workbook(io.BytesIO(stream.getvalue()), read_only=True).sheetnames == SHEETS
+
+
+def test_a_formatted_column_keeps_its_format_whatever_a_row_holds(tmp_path: Path) -> None:
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet("T")
+    table = Table(ws, [Column("Note", 8, "0.0"), Column("Quand", 16, "dd/mm/yyyy hh:mm")], rows=4)
+    table.append([7.25, datetime(2026, 1, 2, 3, 4, tzinfo=UTC)])
+    table.append([datetime(2026, 1, 1), date(2026, 1, 5)])
+    table.append([8, None])
+    table.append(["=1+1", 9.5])
+    workbook.save(tmp_path / "t.xlsx")
+    cells = list(load_workbook(tmp_path / "t.xlsx")["T"].iter_rows(min_row=2))
+    assert [(c[0].value, c[0].number_format) for c in (cells[0], cells[2])] == [
+        (7.25, "0.0"),
+        (8, "0.0"),
+    ]
+    assert (cells[3][0].value, cells[3][0].data_type) == ("=1+1", "s")
+    assert cells[0][1].value == datetime(2026, 1, 2, 3, 4)
+    assert {row[1].number_format for row in cells if row[1].value is not None} == {
+        "dd/mm/yyyy hh:mm"
+    }
