@@ -93,6 +93,7 @@ def test_a_scorecard_puts_the_site_beside_its_network_and_the_nation(
     assert f"Réseau {site.network}" in html
     assert f"{grade_text(site.grade)} / 10" in html
     assert "js/print.js" in html
+    assert html.count("/coordination/rapports/") == site.tests  # each test with its evidence
     for _code, label in data.engagements:
         assert str(escape(label)) in html
 
