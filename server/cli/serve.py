@@ -36,7 +36,7 @@ def demo_command(seed: int) -> None:
     from server.demo.build import DEMO_PASSWORD, build_demo
 
     upgrade()
-    report = build_demo(db.session, seed=seed, progress=click.echo)
+    report = build_demo(db.session, seed=seed, progress=click.echo, barometer=True)
     db.session.commit()
     click.echo("")
     click.echo("Comptes de démonstration (mot de passe : " + DEMO_PASSWORD + ") :")

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.demo.barometer import ensure_barometer
 from server.demo.frame import generate_demo_frame, write_frame_csv
 from server.demo.people import DEMO_STAFF, generate_demo_investigators
 from server.demo.reports import ensure_work_in_progress
@@ -127,9 +128,17 @@ def _ensure_draw(
 
 
 def build_demo(
-    session: Session, *, seed: int = DEMO_YEAR, progress: Callable[[str], None] = print
+    session: Session,
+    *,
+    seed: int = DEMO_YEAR,
+    progress: Callable[[str], None] = print,
+    barometer: bool = False,
 ) -> DemoReport:
-    """Create or refresh the demo data (flushed; the caller commits)."""
+    """Create or refresh the demo data (flushed; the caller commits).
+
+    ``barometer`` also plays a 2025 wave and most of 2026's (``server.demo.barometer``), so the
+    results, their evolution and the workbook have data; ``barometre demo`` asks for it.
+    """
     report = DemoReport()
     progress("Référentiels et questionnaires livrés…")
     referentiels.load_shipped(session, actor=None)
@@ -174,6 +183,10 @@ def build_demo(
     work = ensure_work_in_progress(session, wave, coordinator, seed=seed)
     report.investigator = work.investigator
     progress(work.summary())
+    if barometer:
+        ensure_barometer(
+            session, current, previous, wave, coordinator, seed=seed, progress=progress
+        )
     return report
 
 
