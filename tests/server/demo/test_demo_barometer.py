@@ -3,11 +3,13 @@ review queue and a few rejected reports left, the work-in-progress investigators
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 import survey_schemas
@@ -23,13 +25,16 @@ from server.models import (
     ReportStatus,
     Review,
     ReviewDecision,
+    Role,
     User,
     Wave,
     WaveStatus,
 )
+from server.services import accounts
 from server.services.definitions import questionnaire_model
 from server.services.results import barometer_data
-from tests.conftest import _empty_tables
+from tests.conftest import PASSWORD, _empty_tables
+from tests.server.api.test_barometer_api import close
 
 NEWCOMER = "enqueteur01@demo.barometre.fr"
 BUILD_SECONDS: dict[str, float] = {}
@@ -202,3 +207,48 @@ def test_building_the_demo_again_adds_no_report(app: Flask, demo: DemoReport) ->
         db.session.commit()
         print(f"\ndemo rebuilt in {time.perf_counter() - started:.1f} s")
         assert counts() == first
+
+
+def test_the_demo_workbook_has_every_sheet_and_chart_and_equals_the_results_api(
+    app: Flask, demo: DemoReport
+) -> None:
+    """The deliverable a newcomer downloads: read back, every figure equals ``/results``."""
+    with app.app_context():
+        campaign_id = _campaign(2026).id
+        accounts.create_user(
+            db.session,
+            email="lecture-classeur@example.fr",
+            name="Lecture du classeur",
+            password=PASSWORD,
+            role=Role.ANALYST,
+        )
+        db.session.commit()
+    client = app.test_client()
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "lecture-classeur@example.fr", "password": PASSWORD}
+    ).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=headers).json
+    response = client.get(f"/api/v1/campaigns/{campaign_id}/barometer.xlsx", headers=headers)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+
+    assert book.sheetnames == [
+        "Synthèse", "Engagements", "Réseaux", "Régions", "Canaux",
+        "Sites", "Tests", "Évolution", "Méthodologie",
+    ]  # fmt: skip
+    for sheet in ("Engagements", "Réseaux", "Régions", "Canaux", "Évolution"):
+        assert book[sheet]._charts, sheet
+    keys = ["estimate", "se", "ci_low", "ci_high", "n", "df"]
+    for sheet, view in (
+        ("Engagements", "by_engagement"),
+        ("Réseaux", "by_network"),
+        ("Régions", "by_region"),
+        ("Canaux", "by_channel"),
+    ):
+        rows = list(book[sheet].iter_rows(min_row=2, values_only=True))
+        assert [row[0] for row in rows] == [figure["key"] for figure in results[view]]
+        for row, figure in zip(rows, results[view], strict=True):
+            assert all(close(w, figure[k]) for w, k in zip(row[2:8], keys, strict=True)), sheet
+    assert len(list(book["Sites"].iter_rows(min_row=2))) == results["sampled_sites"]
+    assert len(list(book["Tests"].iter_rows(min_row=2))) == results["approved_tests"]
