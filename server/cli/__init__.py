@@ -49,7 +49,17 @@ def read_password(prompt: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from server.cli import export, fieldwork, frame, referentiels, sample, scheduler, serve, users
+    from server.cli import (
+        backup,
+        export,
+        fieldwork,
+        frame,
+        referentiels,
+        sample,
+        scheduler,
+        serve,
+        users,
+    )
 
     for command in (
         users.users_group,
@@ -62,5 +72,7 @@ def register(app: Flask) -> None:
         fieldwork.wave_group,
         fieldwork.investigators_group,
         export.export_group,
+        backup.backup_command,
+        backup.restore_command,
     ):
         app.cli.add_command(command)
