@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 
 import charset_normalizer
 
+from sampling import file_guards
 from sampling.frame_model import FrameFormatError
 
 DELIMITERS = (";", ",", "\t")
@@ -111,18 +113,63 @@ def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         skipinitialspace=False,
         strict=False,
     )
+    file_guards.check_line(physical_lines(text))
     end_of_previous = 0
+    header: list[str] | None = None
     while True:
         try:
             fields = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
+            line = end_of_previous + 1
+            if "field larger than field limit" in str(error):
+                limit = csv.field_size_limit()
+                before = _fields_before_long_one(text, line, delimiter, limit)
+                raise file_guards.field_too_long(line, header, before, limit) from None
             raise FrameFormatError(
-                f"Ligne {end_of_previous + 1} illisible ({error}) : un guillemet ouvert n'est "
+                f"Ligne {line} illisible ({error}) : un guillemet ouvert n'est "
                 "sans doute jamais fermé."
             ) from None
         start = end_of_previous + 1
         end_of_previous = reader.line_num
+        long_field = next(
+            (i for i, f in enumerate(fields) if len(f) > file_guards.MAX_FIELD_CHARS), None
+        )
+        if long_field is not None:
+            raise file_guards.field_too_long(start, header, long_field)
         if any(field.strip() for field in fields):
+            header = fields if header is None else header
             yield start, fields
+
+
+def physical_lines(text: str) -> int:
+    """How many lines the text has, ended by CR, LF or CRLF as the reader counts them: known
+    before any parsing, so an endless file is refused at no cost."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (0 if text.endswith(("\n", "\r")) or not text else 1)
+
+
+def _fields_before_long_one(text: str, line: int, delimiter: str, limit: int) -> int:
+    """How many fields of the record starting at physical ``line`` end before the first one
+    longer than ``limit`` (the csv module's, which refused it): the column to name.
+
+    Run only once a record has been refused, so the file is scanned again from its start.
+    """
+    body = text.removeprefix("\ufeff")
+    offset = 0
+    for number, physical in enumerate(io.StringIO(body, newline=""), 1):
+        if number == line:
+            break
+        offset += len(physical)
+    fields, length, quoted = 0, 0, False
+    for char in itertools.islice(body, offset, None):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == delimiter:
+            fields, length = fields + 1, 0
+            continue
+        length += 1
+        if length > limit:
+            return fields
+    return fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -12,10 +13,22 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.cell import coordinate_from_string
 
+from sampling import file_guards
 from sampling.frame_model import FrameFormatError
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
 _ZERO_PADDED = re.compile(r"0+")
+#: What zipfile raises for a damaged archive, an encrypted member (RuntimeError) or a
+#: compression method it cannot read (NotImplementedError). Not ValueError: the guards'
+#: own FrameFormatError is one.
+_UNREADABLE_ARCHIVE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    zlib.error,
+)
 
 
 def cell_text(value: object, number_format: str = "General") -> str:
@@ -74,6 +87,7 @@ def records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     never an error. Raises FrameFormatError for a file that is not a workbook, an empty sheet
     or a header with merged cells.
     """
+    _check_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
@@ -91,6 +105,7 @@ def records(data: bytes) -> Iterator[tuple[int, list[str]]]:
             texts = _row_texts(row)
             if not any(text.strip() for text in texts):
                 continue
+            file_guards.check_line(number)
             if not header_seen:
                 header_seen = True
                 _refuse_merged_header(data, sheet, number)
@@ -99,6 +114,18 @@ def records(data: bytes) -> Iterator[tuple[int, list[str]]]:
             raise FrameFormatError(f"La première feuille du classeur (« {sheet.title} ») est vide.")
     finally:
         workbook.close()
+
+
+def _check_archive(data: bytes) -> None:
+    """Inspect the archive before openpyxl inflates anything (``sampling.file_guards``)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            file_guards.check_workbook_archive(archive)
+    except _UNREADABLE_ARCHIVE as error:
+        raise FrameFormatError(
+            "Le fichier n'est pas un classeur Excel (.xlsx) valide : ouvrez-le dans votre "
+            "tableur et enregistrez-le au format .xlsx ou CSV."
+        ) from error
 
 
 def _refuse_merged_header(data: bytes, sheet: Any, header_row: int) -> None:

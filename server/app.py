@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import auth, errors, logging_setup
+from server import auth, errors, logging_setup, security
 from server.config import load_config
 from server.extensions import api, csrf, db, migrate
 
@@ -31,6 +32,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path), profile=overrides.get("ENV_PROFILE")))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx terminating HTTPS: the scheme, host and client address are the
+        # proxy's headers, trusted for exactly that many hops (never more, or anyone could
+        # claim to be on HTTPS or spoof their address in the logs and the login throttle).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     logging_setup.init_app(app)
     db.init_app(app)
@@ -39,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     api.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from server import api as api_package
     from server import cli, web

@@ -43,11 +43,17 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+def _load_user(session_id: str) -> User | None:
+    """The user of a session cookie, or None (anonymous) when the account is inactive or the
+    cookie predates a password reset or a deactivation (``User.get_id``): checked on every
+    request, so an admin's change takes effect at the very next one."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
         return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def throttle_policy() -> accounts.ThrottlePolicy:
@@ -145,6 +151,8 @@ def page_roles(*roles: Role) -> Callable[[F], F]:
                 _refuse(current_user, roles)
             return view(*args, **kwargs)
 
+        #: Read by the access tests, which walk every route of the URL map.
+        wrapper.page_roles = roles  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator

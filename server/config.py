@@ -119,6 +119,9 @@ def load_config(
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "UPLOAD_FOLDER": env_str(env, "UPLOAD_FOLDER", str(instance_path / "uploads")),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+        # (0: none, the app faces clients directly; 1: one nginx terminating HTTPS).
+        "TRUSTED_PROXIES": env_int(env, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -150,6 +153,8 @@ def load_config(
         "OUTBOX_RETRY_MAX_SECONDS": env_int(env, "OUTBOX_RETRY_MAX_SECONDS", 3600),
         "OUTBOX_BATCH": env_int(env, "OUTBOX_BATCH", 50),
         "REMINDER_HOURS": env_int(env, "REMINDER_HOURS", 48),
+        # Computed figures kept per web worker (server/services/results_cache.py)
+        "RESULTS_CACHE_SIZE": env_int(env, "RESULTS_CACHE_SIZE", 8),
         "SCHEDULER_LEASE_SECONDS": env_int(env, "SCHEDULER_LEASE_SECONDS", 60),
         "SCHEDULER_POLL_SECONDS": env_int(env, "SCHEDULER_POLL_SECONDS", 10),
         "SCHEDULER_INTERVAL_SECONDS": env_int(env, "SCHEDULER_INTERVAL_SECONDS", 0),

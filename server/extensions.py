@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,4 +30,28 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-api = Api()
+
+
+class ErrorSchema(Schema):
+    """The body of every API error (``server/errors.py``): ``code`` is a word such as
+    ``not_found``, not flask-smorest's default integer, so the spec says what is sent."""
+
+    code = fields.String(required=True, metadata={"example": "not_found"})
+    message = fields.String(required=True, metadata={"description": "En français, pour l’usager."})
+    errors = fields.Dict(required=True, metadata={"description": "Le détail, par champ."})
+
+
+class BarometreApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_pagination_header(self) -> None:
+        """``X-Pagination`` holds a JSON object, which OpenAPI 3 says with ``content``; the
+        ``schema`` flask-smorest writes would mean a ``simple``-style list (``total,2,…``)."""
+        header = {
+            "description": "Pagination metadata (JSON)",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
+        self.spec.components.header("PAGINATION", header, lazy=True)
+
+
+api = BarometreApi()

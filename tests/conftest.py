@@ -20,7 +20,7 @@ from sqlalchemy import text
 from server.app import create_app
 from server.extensions import db
 from server.models import Role, User
-from server.services import accounts
+from server.services import accounts, results_cache, review_flags_cache
 
 PASSWORD = "mot-de-passe-solide"
 
@@ -85,6 +85,9 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     with application.app_context():
         db.session.remove()
         _empty_tables()
+    # The next test reuses the ids: figures cached for this one's campaign 1 are not its.
+    results_cache.app_cache(application).clear()
+    review_flags_cache.cache().clear()
 
 
 def _empty_tables() -> None:

@@ -7,6 +7,7 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
+from server.api.blueprint import DatabaseId
 from server.extensions import csrf
 
 
@@ -15,6 +16,7 @@ def register(app: Flask, api: Api) -> None:
         auth,
         barometer,
         campaigns,
+        error_docs,
         investigators,
         missions,
         outbox,
@@ -26,9 +28,16 @@ def register(app: Flask, api: Api) -> None:
         samples,
         scenarios,
         sites,
+        users,
         waves,
     )
 
+    error_docs.install(api.spec)
+    # Routes take their converters when registered: ``<int:…>`` means ``DatabaseId`` in the
+    # API's paths only, and the rule texts stay ``<int:…>``.
+    converters = app.url_map.converters
+    plain_int = converters["int"]
+    converters["int"] = DatabaseId
     for blueprint in (
         auth.blp,
         campaigns.blp,
@@ -45,12 +54,14 @@ def register(app: Flask, api: Api) -> None:
         results.blp,
         barometer.blp,
         reviews.blp,
+        users.blp,
     ):
         # Flask-WTF's form check is off here: a bearer token is never sent by a forged
         # cross-site request, and a write on the page session must carry the X-CSRFToken
         # header, which ``server.auth.api_user`` checks before anything else.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    converters["int"] = plain_int
 
     assets = Blueprint("swagger_assets", __name__)
 

@@ -42,6 +42,8 @@ class TokenSchema(Schema):
 class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED", description="E-mail ou mot de passe faux.")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS", description="Trop d’essais : patienter.")
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange an e-mail and password for a bearer token."""

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from server.api.blueprint import Blueprint
 from server.auth import api_roles
 from server.extensions import db
 from server.models import Campaign, Role
-from server.services import campaigns, definitions, referentiels, results
+from server.services import campaigns, definitions, referentiels, results_cache
 
 blp = Blueprint("barometer_api", __name__, url_prefix="/api/v1/campaigns", description="Baromètre")
 
@@ -84,7 +84,9 @@ def _binary(description: str, mimetype: str) -> dict[str, Any]:
 
 
 def _data(campaign: Campaign) -> BarometerData:
-    return results.barometer_data(db.session, campaign)
+    """The same cached figures as the results pages: a download right after reading them
+    costs no second computation."""
+    return results_cache.barometer(db.session, campaign, results_cache.app_cache(current_app))
 
 
 @blp.route("/<int:campaign_id>/barometer.xlsx")

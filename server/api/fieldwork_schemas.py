@@ -54,8 +54,19 @@ class WaveSchema(Schema):
     closing = fields.Dict(allow_none=True)
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
-    missions = fields.Integer(attribute="mission_count", dump_default=None)
-    progress = fields.Nested(ProgressSchema, dump_default=None)
+    #: Counted for one wave (``GET /waves/{id}``, a new or closed wave); null in the lists.
+    missions = fields.Integer(
+        attribute="mission_count",
+        dump_default=None,
+        allow_none=True,
+        metadata={"description": "Null in the lists: read GET /waves/{id}."},
+    )
+    progress = fields.Nested(
+        ProgressSchema,
+        dump_default=None,
+        allow_none=True,
+        metadata={"description": "Null in the lists: read GET /waves/{id}."},
+    )
 
 
 class AssigneeSchema(Schema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
@@ -20,6 +20,7 @@ from server.api.fieldwork_schemas import (
 from server.api.pagination import paginate
 from server.api.uploads import UploadSchema
 from server.auth import api_roles, api_user
+from server.downloads import reply_scan_response
 from server.extensions import db
 from server.models import Mission, Role, User
 from server.services import assignments, missions, replies, reply_scans
@@ -127,10 +128,10 @@ class MissionReplyScan(MethodView):
     def get(self, mission_id: int) -> Response:
         """The scan of the reply, to its investigator and to staff only."""
         mission = missions.mission_for(db.session, mission_id, api_user())
-        found = reply_scans.scan_file(mission, _uploads())
-        if found is None:
+        response = reply_scan_response(mission, _uploads())
+        if response is None:
             raise NotFound("Aucune numérisation pour la réponse de cette mission.")
-        return send_file(found[0], mimetype=found[1])
+        return response
 
 
 def _uploads() -> Path:

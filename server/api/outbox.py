@@ -29,7 +29,9 @@ class OutboxMessageSchema(Schema):
     subject = fields.String()
     body = fields.String()
     mission_id = fields.Integer(allow_none=True)
-    status = fields.String(attribute="status.value")
+    status = fields.String(
+        attribute="status.value", metadata={"enum": [s.value for s in OutboxStatus]}
+    )
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
     next_attempt_at = fields.DateTime(allow_none=True)
@@ -44,5 +46,6 @@ class Outbox(MethodView):
     @blp.response(200, OutboxMessageSchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
     def get(self, filters: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
-        """Messages, newest first: pending, sent, or failed with their last error."""
+        """Messages, newest first, with their status (``in_doubt``: maybe delivered, left
+        for a coordinator to re-send or mark sent) and last error."""
         return paginate(outbox_query(filters.get("status")), pagination_parameters)

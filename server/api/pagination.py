@@ -12,8 +12,11 @@ from server.extensions import db
 
 
 def paginate(statement: Select[Any], pagination: PaginationParameters) -> list[Any]:
-    pagination.item_count = db.session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    )
+    """One page of ``statement``. A page past the last one is empty without asking the
+    database: its offset may not fit in a 64-bit integer (``?page=10**20`` is valid input)."""
+    count = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    pagination.item_count = count
+    if pagination.first_item >= (count or 0):
+        return []
     page = statement.offset(pagination.first_item).limit(pagination.page_size)
     return list(db.session.scalars(page).unique())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page
 from marshmallow import Schema, fields
@@ -12,7 +13,7 @@ from server.api.blueprint import Blueprint
 from server.auth import api_roles
 from server.extensions import db
 from server.models import Role
-from server.services import campaigns, results
+from server.services import campaigns, results_cache
 
 blp = Blueprint("results_api", __name__, url_prefix="/api/v1/campaigns", description="Résultats")
 
@@ -116,7 +117,7 @@ class CampaignResults(MethodView):
         engagement, network, region and channel, the change on the previous campaign and the
         evolution, each with its standard error, interval, sites and flags."""
         campaign = campaigns.get_campaign(db.session, campaign_id)
-        return results.barometer_data(db.session, campaign)
+        return results_cache.barometer(db.session, campaign, results_cache.app_cache(current_app))
 
 
 @blp.route("/<int:campaign_id>/sites/results")
@@ -128,4 +129,5 @@ class CampaignSiteResults(MethodView):
         """Every sampled site, best grade first, with its rank, tests and grades (sites
         without an approved test last, without a grade)."""
         campaign = campaigns.get_campaign(db.session, campaign_id)
-        return results.site_results(db.session, campaign)
+        cache = results_cache.app_cache(current_app)
+        return results_cache.barometer(db.session, campaign, cache).sites

@@ -139,15 +139,17 @@ def investigators_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def investigators_import_command(file: Path) -> None:
+    from sampling.file_guards import read_bounded
     from server.services.investigator_import import import_investigators
 
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     try:
         outcome = import_investigators(
             db.session,
-            file.read_bytes(),
+            read_bounded(file, max_bytes),
             file.name,
             actor=None,
-            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            max_bytes=max_bytes,
         )
     except ServiceError as error:
         raise click.ClickException(_with_details(error)) from None

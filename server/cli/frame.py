@@ -22,6 +22,7 @@ def frame_group() -> None:
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Numéro de la campagne.")
 @with_appcontext
 def frame_import_command(file: Path, campaign_id: int) -> None:
+    from sampling.file_guards import read_bounded
     from sampling.frame import FrameTooLargeError, check_size
     from server.services.campaigns import get_campaign
     from server.services.frame_import import import_frame
@@ -31,7 +32,12 @@ def frame_import_command(file: Path, campaign_id: int) -> None:
         check_size(file.stat().st_size, max_bytes)  # before reading a huge file into memory
         campaign = get_campaign(db.session, campaign_id)
         outcome = import_frame(
-            db.session, campaign, file.read_bytes(), file.name, actor=None, max_bytes=max_bytes
+            db.session,
+            campaign,
+            read_bounded(file, max_bytes),
+            file.name,
+            actor=None,
+            max_bytes=max_bytes,
         )
     except FrameTooLargeError as error:
         raise click.ClickException(str(error)) from None

@@ -9,6 +9,7 @@ from server.cli import read_password
 from server.extensions import db
 from server.models import Role
 from server.services import accounts
+from server.services.accounts import MIN_PASSWORD_LENGTH
 from server.services.errors import ServiceError
 
 
@@ -19,8 +20,8 @@ def users_group() -> None:
 
 @users_group.command(
     "create",
-    help="Créer un compte ; le mot de passe est demandé (ou lu sur "
-    "l’entrée standard), jamais passé en argument.",
+    help=f"Créer un compte ; le mot de passe (au moins {MIN_PASSWORD_LENGTH} caractères) est "
+    "demandé, ou lu sur l’entrée standard, jamais passé en argument.",
 )
 @click.argument("email")
 @click.option(

@@ -18,6 +18,14 @@ from server.models.types import UTCDateTime, enum_column, utcnow
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    #: Claimed by a delivery, before the end of its SMTP DATA: the server has kept nothing
+    #: yet, so a message left here by a crash is safe to send again.
+    SENDING = "sending"
+    #: About to send the final dot of its DATA: a message left here by a crash was almost
+    #: certainly accepted; it becomes ``in_doubt`` and is never re-sent automatically.
+    FINALISING = "finalising"
+    #: A coordinator decides: re-send it, or mark it sent.
+    IN_DOUBT = "in_doubt"
     SENT = "sent"
     #: Gave up after the last retry; kept with its error for a coordinator to see.
     FAILED = "failed"

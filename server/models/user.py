@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Bumped when an admin resets the password or deactivates the account: it is part of
+    #: ``get_id()``, kept in the session cookie, so every session opened before stops matching.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -56,6 +59,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users.
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: ``"<id>:<session_version>"`` (see ``session_version``)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

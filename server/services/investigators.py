@@ -123,7 +123,9 @@ def create_investigator(
     profile = InvestigatorProfile(user=user, active=active, **clean)
     session.add(profile)
     session.flush()
-    audit.record(session, "investigator.create", actor=actor, entity=profile)
+    audit.record(
+        session, "investigator.create", actor=actor, entity=profile, email=email, active=active
+    )
     return user
 
 
@@ -247,12 +249,14 @@ def deactivate(session: Session, user: User, *, actor: User | None) -> list[Miss
         mission_lifecycle.unassign(session, mission, actor=actor, reason=RELEASE_REASON, rule=None)
     profile.active = False
     user.active = False
+    revoked = accounts.end_sessions(session, user)
     audit.record(
         session,
         "investigator.deactivate",
         actor=actor,
         entity=profile,
         released_missions=[m.id for m in released],
+        revoked_tokens=revoked,
     )
     session.flush()
     return released

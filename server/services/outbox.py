@@ -4,23 +4,34 @@
 racing) never makes a second message. ``deliver_pending`` sends what is due, one message at
 a time, and hands each step to the caller's ``checkpoint`` (the job commits there).
 
-Delivery is at least once, with the duplicate window made as small as it can be: a message is
-*claimed* before it is sent (its attempt counted and its next attempt pushed back by the
-backoff, committed), then marked sent right after the SMTP server accepted it (committed
-again). A crash between the two — after the server accepted the message, before the sent mark
-was committed — is the only way to send a message twice, and even then it goes out again only
-after the backoff, never in a tight loop. Each message carries a stable ``Message-ID`` so a
-mail client can recognise that rare duplicate.
+No message is sent twice and none is lost silently, wherever the process dies. Each step of
+a delivery is committed before the next: the message is claimed as ``sending`` (its attempt
+counted, its next attempt pushed back by the backoff); once all of its DATA but the final
+dot is written, it is marked ``finalising``; after the server's 250, ``sent``. A server
+keeps nothing of a transaction whose final dot it never read (RFC 5321 §4.1.1.4), so a
+message a crash left in ``sending`` goes back to ``pending`` and is sent again. One left in
+``finalising`` (or whose reply after the dot never came) was almost certainly accepted —
+only the 3 bytes of the dot separated the commit from the end — but nobody can tell: it
+becomes ``in_doubt`` and is never re-sent automatically; a coordinator checks with the
+recipient and re-sends it or marks it sent (``server.services.outbox_doubt``). Each message
+carries a stable ``Message-ID``, so a copy re-sent by hand is recognisable.
+
+Recovery runs at the start of each delivery, in the scheduler holding the lease, and only
+touches claims older than two SMTP timeouts (``SmtpSettings.longest_transaction``): a
+scheduler that lost its lease is not waited for and may still be finishing its batch. Its
+safety does not rest on that delay: every step is a conditional UPDATE on the state and
+attempt the step before left, so a delivery whose claim was recovered under it stops
+before its final dot (``ClaimLost``), and one whose 250 comes back after all turns
+``in_doubt`` into ``sent``.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -30,55 +41,25 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.models import Mission, OutboxMessage, OutboxStatus
+from server.services.outbox_smtp import DeliveryInDoubt, Mailer, SmtpSettings, describe_error
+
+__all__ = ["Delivery", "SmtpSettings", "deliver_pending", "enqueue", "outbox_query"]
 
 logger = logging.getLogger("barometre.outbox")
 
 STATUS_LABELS = {
     OutboxStatus.PENDING: "En attente",
+    OutboxStatus.SENDING: "Envoi en cours",
+    OutboxStatus.FINALISING: "Confirmation en cours",
+    OutboxStatus.IN_DOUBT: "Envoi incertain",
     OutboxStatus.SENT: "Envoyé",
     OutboxStatus.FAILED: "Abandonné",
 }
 
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """How to reach the mail server, and how hard to try. ``host=None``: no delivery at all."""
-
-    host: str | None
-    port: int = 587
-    user: str | None = None
-    password: str | None = None
-    starttls: bool = True
-    timeout: float = 20
-    sender: str = "barometre@localhost"
-    #: Attempts before a message is given up (``failed``).
-    max_attempts: int = 8
-    #: Wait after the first failed attempt; doubled after each next one, up to ``retry_max``.
-    retry: timedelta = timedelta(minutes=1)
-    retry_max: timedelta = timedelta(hours=1)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SmtpSettings:
-        return cls(
-            host=config.get("SMTP_HOST"),
-            port=config.get("SMTP_PORT", 587),
-            user=config.get("SMTP_USER"),
-            password=config.get("SMTP_PASSWORD"),
-            starttls=config.get("SMTP_STARTTLS", True),
-            timeout=config.get("SMTP_TIMEOUT_SECONDS", 20),
-            sender=config.get("MAIL_FROM", "barometre@localhost"),
-            max_attempts=config.get("OUTBOX_MAX_ATTEMPTS", 8),
-            retry=timedelta(seconds=config.get("OUTBOX_RETRY_SECONDS", 60)),
-            retry_max=timedelta(seconds=config.get("OUTBOX_RETRY_MAX_SECONDS", 3600)),
-        )
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.host)
-
-    def backoff(self, attempts: int) -> timedelta:
-        """Wait before the attempt after ``attempts`` ones: 1, 2, 4, 8… × ``retry``, capped."""
-        return min(self.retry * (2 ** max(attempts - 1, 0)), self.retry_max)
+IN_DOUBT_EXPLANATION = (
+    "Envoi incertain : le serveur de courrier l’a très probablement reçu, mais le "
+    "planificateur s’est arrêté avant la confirmation. Vérifiez auprès du destinataire."
+)
 
 
 @dataclass
@@ -90,10 +71,20 @@ class Delivery:
     retried: int = 0
     #: Given up for good.
     failed: int = 0
+    #: Left for a coordinator: maybe delivered, never re-sent automatically.
+    in_doubt: int = 0
+    #: Claims a dead process left before their final dot, pending again.
+    recovered: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_counts(self) -> dict[str, int]:
-        return {"sent": self.sent, "retried": self.retried, "failed": self.failed}
+        return {
+            "sent": self.sent,
+            "retried": self.retried,
+            "failed": self.failed,
+            "in_doubt": self.in_doubt,
+            "recovered": self.recovered,
+        }
 
 
 def _insert_if_absent(session: Session, values: dict[str, Any]) -> int | None:
@@ -164,52 +155,122 @@ def deliver_pending(
     batch: int = 50,
     checkpoint: Callable[[], None] = lambda: None,
 ) -> Delivery:
-    """Send up to ``batch`` pending messages that are due, oldest first.
+    """Recover what a dead delivery left, then send up to ``batch`` pending messages that
+    are due, oldest first.
 
     ``checkpoint`` is called whenever the state written so far (flushed) must become
-    durable: after a message is claimed (before its SMTP send) and after its outcome is
-    recorded. The job passes ``session.commit``; the default leaves committing to the
-    caller. Without an SMTP host nothing is sent and messages stay pending, readable in the
-    outbox.
+    durable: after the recovery, after a message is claimed, just before its final dot and
+    after its outcome is recorded. The job passes ``session.commit``; the default leaves
+    committing to the caller. Without an SMTP host nothing is sent and messages stay
+    pending, readable in the outbox.
     """
     outcome = Delivery()
-    if not smtp.configured:
-        return outcome
 
     def durable() -> None:
         session.flush()
         checkpoint()
 
+    if _recover(session, smtp=smtp, now=now, outcome=outcome):
+        durable()
+    if not smtp.configured:
+        return outcome
     ids = session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, _due(now))
         .order_by(OutboxMessage.id)
         .limit(batch)
     ).all()
-    with _Mailer(smtp) as mailer:
+    with Mailer(smtp) as mailer:
         for message_id in ids:
             message = session.get(OutboxMessage, message_id, populate_existing=True)
             if message is None or message.status != OutboxStatus.PENDING:
                 continue
-            if message.attempts >= smtp.max_attempts:
-                # Its last allowed attempt was claimed but never reported back (a crash).
-                _give_up(message, "La dernière tentative a été interrompue avant son compte rendu.")
-                outcome.failed += 1
-                durable()
-                continue
             if not _claim(session, message, smtp=smtp, now=now):
                 continue
             durable()
-            _send_one(mailer, message, smtp=smtp, now=now, outcome=outcome)
+            _send_one(
+                session, mailer, message, smtp=smtp, now=now, outcome=outcome, durable=durable
+            )
             durable()
             if mailer.unreachable:
                 break  # the server itself is the problem: the others wait for the next run
     return outcome
 
 
+def _recover(session: Session, *, smtp: SmtpSettings, now: datetime, outcome: Delivery) -> bool:
+    """Claims left by a process that died: ``sending`` back to ``pending`` (its server kept
+    nothing; ``failed`` if that was its last attempt), ``finalising`` to ``in_doubt``. Only
+    claims older than any live delivery.
+
+    The claim's time is its ``next_attempt_at`` less its backoff (both set by ``_claim``),
+    which spares a column; few rows are ever in these states, so they are read in Python.
+    """
+    cutoff = now - smtp.longest_transaction
+    left = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_([OutboxStatus.SENDING, OutboxStatus.FINALISING]))
+        .execution_options(populate_existing=True)
+    ).all()
+    changed = False
+    for message in left:
+        due = message.next_attempt_at
+        if due is not None and due - smtp.backoff(message.attempts) > cutoff:
+            continue  # maybe still being delivered by a process that lost the lease
+        source = message.status
+        values: dict[str, Any] = {}
+        if source == OutboxStatus.FINALISING:
+            target, error = OutboxStatus.IN_DOUBT, IN_DOUBT_EXPLANATION
+        elif message.attempts >= smtp.max_attempts:
+            target, values["next_attempt_at"] = OutboxStatus.FAILED, None
+            error = (
+                f"Abandon après {message.attempts} tentatives. "
+                "La dernière tentative a été interrompue avant son compte rendu."
+            )
+        else:
+            target, error = OutboxStatus.PENDING, "Envoi interrompu avant sa fin : il sera refait."
+        if not _move(session, message, source, target, last_error=error, **values):
+            continue
+        changed = True
+        if target == OutboxStatus.PENDING:
+            outcome.recovered += 1
+        elif target == OutboxStatus.FAILED:
+            outcome.failed += 1
+        else:
+            outcome.in_doubt += 1
+        logger.warning("message %s : %s → %s après un arrêt", message.key, source, target)
+    return changed
+
+
+def _move(
+    session: Session,
+    message: OutboxMessage,
+    source: OutboxStatus | tuple[OutboxStatus, ...],
+    target: OutboxStatus,
+    **values: Any,
+) -> bool:
+    """``message`` to ``target`` if it is still in ``source`` at the same attempt (one
+    conditional UPDATE: a recovery or a coordinator acting meanwhile wins)."""
+    sources = source if isinstance(source, tuple) else (source,)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status.in_(sources),
+            OutboxMessage.attempts == message.attempts,
+        )
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False  # not refreshed: ``message`` keeps the attempt this process claimed
+    session.refresh(message)
+    return True
+
+
 def _claim(session: Session, message: OutboxMessage, *, smtp: SmtpSettings, now: datetime) -> bool:
-    """Count an attempt and push the next one back by the backoff, if the message is still
-    pending, due and untouched (one atomic UPDATE, so two deliverers never both take it)."""
+    """Count an attempt, push the next one back by the backoff and mark it ``sending``, if
+    the message is still pending, due and untouched (one atomic UPDATE, so two deliverers
+    never both take it)."""
     attempts = message.attempts + 1
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(OutboxMessage)
@@ -219,7 +280,11 @@ def _claim(session: Session, message: OutboxMessage, *, smtp: SmtpSettings, now:
             OutboxMessage.attempts == message.attempts,
             _due(now),
         )
-        .values(attempts=attempts, next_attempt_at=now + smtp.backoff(attempts))
+        .values(
+            status=OutboxStatus.SENDING,
+            attempts=attempts,
+            next_attempt_at=now + smtp.backoff(attempts),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -228,76 +293,86 @@ def _claim(session: Session, message: OutboxMessage, *, smtp: SmtpSettings, now:
     return True
 
 
+class ClaimLost(smtplib.SMTPException):
+    """The message left ``sending`` while we sent it (recovered by another process)."""
+
+
 def _send_one(
-    mailer: _Mailer, message: OutboxMessage, *, smtp: SmtpSettings, now: datetime, outcome: Delivery
+    session: Session,
+    mailer: Mailer,
+    message: OutboxMessage,
+    *,
+    smtp: SmtpSettings,
+    now: datetime,
+    outcome: Delivery,
+    durable: Callable[[], None],
 ) -> None:
+    def before_final_dot() -> None:
+        if not _move(session, message, OutboxStatus.SENDING, OutboxStatus.FINALISING):
+            raise ClaimLost("le message a été repris par un autre envoi : abandon avant le point")
+        durable()
+
     try:
-        mailer.send(_email(message, smtp))
-    except (smtplib.SMTPException, OSError) as error:
-        message.last_error = describe_error(error)
-        outcome.errors.append(f"message n° {message.id} : {message.last_error}")
-        if message.attempts >= smtp.max_attempts:
-            _give_up(message, message.last_error)
-            outcome.failed += 1
-            logger.warning(
-                "message %s abandonné après %s tentatives : %s",
-                message.key,
-                message.attempts,
-                message.last_error,
-            )
-        else:
-            outcome.retried += 1
-            logger.info(
-                "message %s non envoyé (tentative %s) : %s",
-                message.key,
-                message.attempts,
-                message.last_error,
-            )
+        mailer.send(_email(message, smtp), before_final_dot=before_final_dot)
+    except DeliveryInDoubt as error:
+        _move(
+            session,
+            message,
+            OutboxStatus.FINALISING,
+            OutboxStatus.IN_DOUBT,
+            last_error=f"{IN_DOUBT_EXPLANATION} ({describe_error(error)})",
+        )
+        outcome.in_doubt += 1
+        logger.warning("message %s : envoi incertain : %s", message.key, error)
         return
-    message.status = OutboxStatus.SENT
-    message.sent_at = now
-    message.next_attempt_at = None
+    except ClaimLost as error:
+        logger.warning("message %s : %s", message.key, error)
+        return
+    except (smtplib.SMTPException, OSError) as error:
+        _record_failure(session, message, error, smtp=smtp, outcome=outcome)
+        return
+    # A recovery that judged it in doubt meanwhile is overruled: the 250 came back.
+    _move(
+        session,
+        message,
+        (OutboxStatus.FINALISING, OutboxStatus.IN_DOUBT),
+        OutboxStatus.SENT,
+        sent_at=now,
+        next_attempt_at=None,
+    )
     outcome.sent += 1
 
 
-def _give_up(message: OutboxMessage, error: str) -> None:
-    message.status = OutboxStatus.FAILED
-    message.next_attempt_at = None
-    message.last_error = f"Abandon après {message.attempts} tentatives. {error}"
-
-
-def describe_error(error: BaseException) -> str:
-    """A line a coordinator can read: what went wrong in French, then the exception's class
-    and text."""
-    name = type(error).__name__
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        details = "; ".join(
-            f"{address} : {code} {_text(reply)}"
-            for address, (code, reply) in error.recipients.items()
+def _record_failure(
+    session: Session,
+    message: OutboxMessage,
+    error: BaseException,
+    *,
+    smtp: SmtpSettings,
+    outcome: Delivery,
+) -> None:
+    """A refusal or a lost connection before the server kept the message: pending again
+    after the backoff, or given up after the last attempt."""
+    text = describe_error(error)
+    outcome.errors.append(f"message n° {message.id} : {text}")
+    state = (OutboxStatus.SENDING, OutboxStatus.FINALISING)
+    if message.attempts >= smtp.max_attempts:
+        _move(
+            session,
+            message,
+            state,
+            OutboxStatus.FAILED,
+            next_attempt_at=None,
+            last_error=f"Abandon après {message.attempts} tentatives. {text}",
         )
-        return f"Destinataire refusé par le serveur SMTP ({name}) : {details}"
-    if isinstance(error, smtplib.SMTPResponseException):
-        return (
-            f"Message refusé par le serveur SMTP ({name}) : {error.smtp_code} "
-            f"{_text(error.smtp_error)}"
+        outcome.failed += 1
+        logger.warning(
+            "message %s abandonné après %s tentatives : %s", message.key, message.attempts, text
         )
-    if isinstance(error, StartTlsUnavailable | ssl.SSLError):
-        return f"Connexion chiffrée impossible ({name}) : {error}"
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return f"Connexion au serveur SMTP interrompue ({name}) : {error}"
-    if isinstance(error, smtplib.SMTPException):
-        return f"Échec de l’envoi SMTP ({name}) : {error}"
-    if isinstance(error, OSError):
-        return f"Serveur SMTP injoignable ({name}) : {error}"
-    return f"Échec de l’envoi ({name}) : {error}"
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-class StartTlsUnavailable(smtplib.SMTPException):
-    """STARTTLS is required by the settings but the server does not offer it."""
+        return
+    _move(session, message, state, OutboxStatus.PENDING, last_error=text)
+    outcome.retried += 1
+    logger.info("message %s non envoyé (tentative %s) : %s", message.key, message.attempts, text)
 
 
 def _email(message: OutboxMessage, smtp: SmtpSettings) -> EmailMessage:
@@ -307,67 +382,7 @@ def _email(message: OutboxMessage, smtp: SmtpSettings) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     domain = smtp.sender.rpartition("@")[2] or "localhost"
-    # Stable across retries: a duplicate after a crash is recognisable as the same message.
+    # Stable across attempts: a copy re-sent by a coordinator is recognisable.
     email["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     email.set_content(message.body)
     return email
-
-
-class _Mailer:
-    """One SMTP connection for a batch, opened on first use and reopened after an error."""
-
-    def __init__(self, settings: SmtpSettings) -> None:
-        self.settings = settings
-        self.connection: smtplib.SMTP | None = None
-        #: Connecting, STARTTLS or login failed: no point trying the rest of the batch.
-        self.unreachable = False
-
-    def __enter__(self) -> _Mailer:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._close()
-
-    def _open(self) -> smtplib.SMTP:
-        settings = self.settings
-        assert settings.host is not None
-        connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        try:
-            connection.ehlo()
-            if settings.starttls:
-                if not connection.has_extn("starttls"):
-                    raise StartTlsUnavailable(
-                        f"le serveur {settings.host}:{settings.port} ne propose pas STARTTLS "
-                        "alors que SMTP_STARTTLS est activé (désactivez-le seulement pour un "
-                        "serveur local de confiance)."
-                    )
-                connection.starttls()
-                connection.ehlo()
-            if settings.user:
-                connection.login(settings.user, settings.password or "")
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    def send(self, email: EmailMessage) -> None:
-        if self.connection is None:
-            try:
-                self.connection = self._open()
-            except BaseException:
-                self.unreachable = True
-                raise
-        try:
-            self.connection.send_message(email)
-        except BaseException:
-            self._close()  # its state is unknown after an error: start afresh for the next one
-            raise
-
-    def _close(self) -> None:
-        if self.connection is None:
-            return
-        try:
-            self.connection.quit()
-        except (smtplib.SMTPException, OSError):
-            self.connection.close()
-        self.connection = None

@@ -39,6 +39,12 @@ from server.services.stored_files import write_atomically
 #: and refuses above twice this, *before* decoding anything; both are a 422 here.
 MAX_PIXELS = 50_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+#: Most pixels a file may declare per byte it holds. Deflate inflates at most 1032 times and
+#: the densest PNG has 1 bit a pixel, so a whole PNG stays under ~8,300 pixels a byte, a JPEG
+#: far below. Above, the data is missing and Pillow pads it: a 107-byte PNG declaring
+#: 7000 × 7000 pixels cost 280 MB and 4 s to "decode" (tests/server/hostile/). Only a
+#: lossless WebP of one flat colour goes further, and that is no photo.
+MAX_PIXELS_PER_BYTE = 10_000
 #: A truncated file is refused, never half-decoded (Pillow's default, stated here on purpose).
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -96,10 +102,10 @@ def clean_image(data: bytes, *, zone: str = "Europe/Paris") -> CleanImage:
             # verify() checks the structure (PNG chunk CRCs…) without decoding; it leaves the
             # image unusable, so the file is opened a second time to be decoded for real.
             with Image.open(io.BytesIO(data), formats=FORMATS) as probe:
-                _check_size(probe)
+                _check_size(probe, len(data))
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-                _check_size(image)
+                _check_size(image, len(data))
                 image.load()  # every pixel: a truncated file raises here
                 source_format = image.format or ""
                 taken_at = _exif_taken_at(image, zone)
@@ -116,12 +122,19 @@ def clean_image(data: bytes, *, zone: str = "Europe/Paris") -> CleanImage:
         raise Invalid(NOT_AN_IMAGE, {"file": ["Ce n’est pas une image."]}) from error
 
 
-def _check_size(image: Image.Image) -> None:
+def _check_size(image: Image.Image, file_bytes: int) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
         raise Invalid(NOT_AN_IMAGE, {"file": ["Ce n’est pas une image."]})
     if width * height > MAX_PIXELS:
         raise Invalid(TOO_LARGE, {"file": ["Image trop grande."]})
+    if width * height > MAX_PIXELS_PER_BYTE * file_bytes:
+        raise Invalid(
+            f"L’image annonce {width} × {height} pixels dans un fichier de {file_bytes} octets : "
+            "aucune image complète n’est aussi compressée, il lui manque ses données. "
+            "Renvoyez la photo d’origine.",
+            {"file": ["Image incomplète."]},
+        )
 
 
 def _exif_taken_at(image: Image.Image, zone: str) -> datetime | None:

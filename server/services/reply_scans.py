@@ -1,5 +1,11 @@
 """Scans of the replies sites send to letter (and email) tests: stored outside the static
-folder, recognised by their content (PDF, JPEG or PNG), never by their name."""
+folder, recognised by their content (PDF, JPEG or PNG), never by their name.
+
+A scanned image is decoded and re-encoded like a photo (``photos.clean_image``): a
+decompression bomb is refused before its pixels are decoded, and a file that is both a JPEG
+and something else (a PDF hidden in a comment segment) is stored as the image alone, without
+its metadata. A PDF cannot be cleaned that way: it is kept as received and always served as
+a download, with its true type and ``nosniff`` (see the routes)."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqlalchemy.orm import Session
 from server.models import Mission, User
 from server.services import audit
 from server.services.errors import Conflict, Invalid
+from server.services.photos import MAX_PIXELS, TOO_LARGE, clean_image
 from server.services.stored_files import write_atomically
 
 #: File signatures accepted, and the extension the stored copy gets.
@@ -29,6 +36,24 @@ def _extension(data: bytes) -> str:
     )
 
 
+def _clean_scan(data: bytes) -> bytes:
+    """The scanned image re-encoded from its pixels; 422 in the scan's words otherwise."""
+    try:
+        return clean_image(data).data
+    except Invalid as error:
+        if error.message == TOO_LARGE:
+            raise Invalid(
+                f"La numérisation est trop grande : au plus {MAX_PIXELS // 1_000_000} "
+                "mégapixels. Numérisez la réponse à 300 points par pouce au plus.",
+                {"file": ["Image trop grande."]},
+            ) from None
+        raise Invalid(
+            "Le fichier se présente comme une image JPEG ou PNG mais ne se lit pas comme "
+            "telle (abîmé, incomplet ou d’un autre type) : numérisez de nouveau la réponse.",
+            {"file": ["Image illisible."]},
+        ) from None
+
+
 def store_reply_scan(
     session: Session, mission: Mission, data: bytes, *, folder: Path, actor: User
 ) -> Mission:
@@ -42,10 +67,11 @@ def store_reply_scan(
         raise Invalid("Le fichier est vide.", {"file": ["Vide."]})
     extension = _extension(data)
     digest = hashlib.sha256(data).hexdigest()
+    stored = data if extension == ".pdf" else _clean_scan(data)
     relative = Path("replies") / f"mission-{mission.id}-{digest[:16]}{extension}"
     if mission.reply_scan_path == str(relative):
         return mission
-    write_atomically(folder / relative, data)
+    write_atomically(folder / relative, stored)
     before = mission.reply_scan_path
     mission.reply_scan_path = str(relative)
     audit.record(
@@ -57,6 +83,7 @@ def store_reply_scan(
         after=mission.reply_scan_path,
         sha256=digest,
         size=len(data),
+        stored_size=len(stored),
     )
     return mission
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
 import survey_schemas
 from exports.barometer_data import SiteResult, TestRow
@@ -34,6 +35,7 @@ from server.models import (
     Report,
     ReportStatus,
     SampledSite,
+    Site,
     Wave,
 )
 from server.services import sample_draws
@@ -89,54 +91,69 @@ def draw_population(draw: Draw) -> dict[str, int]:
     return {str(row["stratum"]): int(row["population"]) for row in draw.allocation_table}
 
 
-def _approved_reports(session: Session, campaign: Campaign) -> list[Report]:
-    """The latest approved report of each mission of the campaign's waves."""
+def _approved_reports(session: Session, campaign: Campaign) -> list[Row[Any]]:
+    """The latest approved report of each mission of the campaign's waves, as plain rows.
+
+    Only the columns a test row needs, in one query: loading whole ``Report`` objects (their
+    flags, positions, fingerprints…) for the ~15,000 tests of a campaign cost seconds."""
     statement = (
-        select(Report)
+        select(
+            Report.id,
+            Report.mission_id,
+            Report.questionnaire_id,
+            Report.answers,
+            Report.scores,
+            Report.started_at,
+            Report.ended_at,
+            Report.submitted_at,
+            Mission.channel,
+            Mission.questionnaire_id.label("mission_questionnaire_id"),
+            Wave.name.label("wave_name"),
+            Site.id.label("site_id"),
+            Site.code.label("site_code"),
+            Site.name.label("site_name"),
+            Site.network,
+            Site.region,
+            Site.department,
+        )
         .join(Mission, Report.mission_id == Mission.id)
         .join(Wave, Mission.wave_id == Wave.id)
+        .join(SampledSite, Mission.sampled_site_id == SampledSite.id)
+        .join(Site, SampledSite.site_id == Site.id)
         .where(Wave.campaign_id == campaign.id, Report.status == ReportStatus.APPROVED)
-        .options(
-            joinedload(Report.mission).joinedload(Mission.wave),
-            joinedload(Report.mission)
-            .joinedload(Mission.sampled_site)
-            .joinedload(SampledSite.site),
-        )
         .order_by(Report.id)
     )
-    latest: dict[int, Report] = {}
-    for report in session.scalars(statement).unique():
-        latest[report.mission_id] = report
+    latest: dict[int, Row[Any]] = {}
+    for row in session.execute(statement):
+        latest[row.mission_id] = row
     return list(latest.values())
 
 
-def engagement_scores(session: Session, report: Report) -> dict[str, float | None]:
-    """The test's grade per engagement: stored at submission, recomputed only if missing."""
+def engagement_scores(session: Session, report: Row[Any]) -> dict[str, float | None]:
+    """The test's grade per engagement: stored at submission, recomputed only if missing
+    (with the report's questionnaire version, else its mission's)."""
     if report.scores is not None:
         return {code: None if v is None else float(v) for code, v in report.scores.items()}
-    mission = report.mission
-    questionnaire_id = report.questionnaire_id or mission.questionnaire_id
+    questionnaire_id = report.questionnaire_id or report.mission_questionnaire_id
     row = session.get(Questionnaire, questionnaire_id) if questionnaire_id else None
     if row is None:
         return {}
     return survey_schemas.score_test(
-        questionnaire_model(row), report.answers, department=mission.site.department
+        questionnaire_model(row), report.answers, department=report.department
     )
 
 
-def _test_row(report: Report, scores: dict[str, float | None]) -> TestRow:
-    mission = report.mission
-    site = mission.site
+def _test_row(report: Row[Any], scores: dict[str, float | None]) -> TestRow:
     return TestRow(
         report_id=report.id,
-        mission_id=mission.id,
-        site_id=site.id,
-        site_code=site.code,
-        site_name=site.name,
-        network=site.network,
-        region=site.region,
-        channel=mission.channel,
-        wave=mission.wave.name,
+        mission_id=report.mission_id,
+        site_id=report.site_id,
+        site_code=report.site_code,
+        site_name=report.site_name,
+        network=report.network,
+        region=report.region,
+        channel=report.channel,
+        wave=report.wave_name,
         started_at=report.started_at,
         ended_at=report.ended_at,
         submitted_at=report.submitted_at,
@@ -217,7 +234,7 @@ def campaign_grades(session: Session, campaign: Campaign) -> CampaignGrades:
     tests_by_site: dict[int, list[TestRow]] = defaultdict(list)
     tests: list[TestRow] = []
     for report in _approved_reports(session, campaign):
-        if report.mission.site.id not in in_sample:
+        if report.site_id not in in_sample:
             continue  # a wave on another draw cannot exist: a used draw is locked
         row = _test_row(report, engagement_scores(session, report))
         tests.append(row)

@@ -53,9 +53,8 @@ from zoneinfo import ZoneInfo
 from server.services.assignment.distance import geodesic_m
 from server.services.review_flags_across import (
     Closeness,
-    duplicate_texts,
-    investigator_gaps,
-    too_close_in_time,
+    ContextFindings,
+    context_findings,
 )
 
 FLAG_LABELS = {
@@ -317,6 +316,56 @@ def _closeness_text(found: Closeness, settings: FlagSettings) -> str:
     return f"visite {which} (rapport n° {found.other_id}, {found.other_site}) : {reason}"
 
 
+def own_flags(
+    facts: ReportFacts, photo_twins: Mapping[str, Sequence[int]], settings: FlagSettings
+) -> list[Flag]:
+    """The flags a report carries by itself (its rules, its photos found elsewhere): they
+    change only when it or the photos do, so ``review_flags_cache`` keeps them."""
+    flags = [flag for rule in PER_REPORT_RULES if (flag := rule(facts, settings))]
+    if photo_twins:
+        parts = [
+            f"photo {sha[:12]}… aussi dans le {_reports_text(list(others))}"
+            for sha, others in sorted(photo_twins.items())
+        ]
+        flags.append(Flag("duplicate_photo", _sentence(parts)))
+    return flags
+
+
+def shared_flags(
+    facts: ReportFacts, findings: ContextFindings, settings: FlagSettings
+) -> list[Flag]:
+    """The flags a report carries against the others (see :class:`ContextFindings`)."""
+    flags = []
+    if findings.close.get(facts.report_id):
+        parts = [_closeness_text(found, settings) for found in findings.close[facts.report_id]]
+        flags.append(Flag("too_close_in_time", _sentence(parts)))
+    if findings.texts.get(facts.report_id):
+        parts = [
+            f"« {_excerpt(text)} » aussi dans le {_reports_text(others)}"
+            for text, others in findings.texts[facts.report_id]
+        ]
+        flags.append(Flag("duplicate_text", _sentence(parts)))
+    if facts.investigator_id in findings.gaps:
+        mean, units = findings.gaps[facts.investigator_id]
+        side = "au-dessus" if mean > 0 else "au-dessous"
+        flags.append(
+            Flag(
+                "investigator_effect",
+                f"Notes de l’enquêteur en moyenne {number(abs(mean), 1)} points {side} de "
+                f"celles des autres enquêteurs sur {units} sites et canaux en commun (seuil : "
+                f"{number(settings.effect_max_gap, 1)} points sur au moins "
+                f"{settings.effect_min_units}).",
+            )
+        )
+    return flags
+
+
+def in_order(flags: Iterable[Flag]) -> list[Flag]:
+    """Flags in the order of ``FLAG_LABELS``."""
+    order = list(FLAG_LABELS)
+    return sorted(flags, key=lambda f: order.index(f.code))
+
+
 def evaluate(
     targets: Iterable[ReportFacts],
     context: Iterable[ReportFacts],
@@ -327,44 +376,14 @@ def evaluate(
     targets included) and ``photo_twins`` (report id → SHA-256 → the other reports holding the
     same photo). Flags come in the order of ``FLAG_LABELS``."""
     settings = settings or FlagSettings()
-    context = list(context)
-    close = too_close_in_time(context, settings)
-    texts = duplicate_texts(context, settings)
-    gaps = investigator_gaps(context, settings)
-    result: dict[int, list[Flag]] = {}
-    for facts in targets:
-        flags = [flag for rule in PER_REPORT_RULES if (flag := rule(facts, settings))]
-        if close.get(facts.report_id):
-            parts = [_closeness_text(found, settings) for found in close[facts.report_id]]
-            flags.append(Flag("too_close_in_time", _sentence(parts)))
-        twins = photo_twins.get(facts.report_id, {})
-        if twins:
-            parts = [
-                f"photo {sha[:12]}… aussi dans le {_reports_text(list(others))}"
-                for sha, others in sorted(twins.items())
-            ]
-            flags.append(Flag("duplicate_photo", _sentence(parts)))
-        if texts.get(facts.report_id):
-            parts = [
-                f"« {_excerpt(text)} » aussi dans le {_reports_text(others)}"
-                for text, others in texts[facts.report_id]
-            ]
-            flags.append(Flag("duplicate_text", _sentence(parts)))
-        if facts.investigator_id in gaps:
-            mean, units = gaps[facts.investigator_id]
-            side = "au-dessus" if mean > 0 else "au-dessous"
-            flags.append(
-                Flag(
-                    "investigator_effect",
-                    f"Notes de l’enquêteur en moyenne {number(abs(mean), 1)} points {side} de "
-                    f"celles des autres enquêteurs sur {units} sites et canaux en commun (seuil : "
-                    f"{number(settings.effect_max_gap, 1)} points sur au moins "
-                    f"{settings.effect_min_units}).",
-                )
-            )
-        order = list(FLAG_LABELS)
-        result[facts.report_id] = sorted(flags, key=lambda f: order.index(f.code))
-    return result
+    findings = context_findings(context, settings)
+    return {
+        facts.report_id: in_order(
+            own_flags(facts, photo_twins.get(facts.report_id, {}), settings)
+            + shared_flags(facts, findings, settings)
+        )
+        for facts in targets
+    }
 
 
 def _sentence(parts: Sequence[str]) -> str:

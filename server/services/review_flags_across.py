@@ -8,9 +8,10 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from server.services.assignment.distance import geodesic_m
@@ -72,7 +73,12 @@ def _site_distance(one: ReportFacts, other: ReportFacts) -> float | None:
     points = (one.site_latitude, one.site_longitude, other.site_latitude, other.site_longitude)
     if any(value is None for value in points):
         return None
-    return geodesic_m(*points)  # type: ignore[arg-type]
+    return _between_sites(*points)  # type: ignore[arg-type]
+
+
+#: The same pairs of sites come back each time the flags are read again (geopy's geodesic
+#: costs ~0.2 ms a pair): sites' coordinates are few, their distances kept.
+_between_sites = lru_cache(maxsize=65_536)(geodesic_m)
 
 
 def normalise_text(text: str) -> str:
@@ -127,3 +133,23 @@ def investigator_gaps(
         if len(values) >= settings.effect_min_units and abs(mean) > settings.effect_max_gap:
             found[person] = (mean, len(values))
     return found
+
+
+@dataclass(frozen=True)
+class ContextFindings:
+    """What the rules reading several reports found in a campaign's reports, once for all
+    the targets: visits too close, texts found again, investigators' grade gaps."""
+
+    close: Mapping[int, Sequence[Closeness]]
+    texts: Mapping[int, Sequence[tuple[str, list[int]]]]
+    gaps: Mapping[int, tuple[float, int]]
+
+
+def context_findings(context: Iterable[ReportFacts], settings: FlagSettings) -> ContextFindings:
+    """The three rules above over ``context``."""
+    context = list(context)
+    return ContextFindings(
+        too_close_in_time(context, settings),
+        duplicate_texts(context, settings),
+        investigator_gaps(context, settings),
+    )

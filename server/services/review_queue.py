@@ -2,8 +2,9 @@
 
 Flags are computed on demand, never stored: most of them depend on other reports (a photo or
 a text found again, two visits too close, an investigator's grades against the others'), so a
-stored flag would go stale as soon as another report arrives. Computing them costs a few
-queries per wave (the campaign's non-draft reports, their photos); the flags a reviewer saw
+stored flag would go stale as soon as another report arrives. What they read of the campaign
+is kept in memory by ``review_flags_cache``, checked on each request against a fingerprint of
+the reports, sites and photos, so a flag is never stale either; the flags a reviewer saw
 when deciding are kept in the audit event of the decision (``server.services.review``).
 ``Report.flags`` is left as it is.
 """
@@ -11,17 +12,15 @@ when deciding are kept in the audit event of the decision (``server.services.rev
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, load_only
 
 from server.models import (
     Mission,
     Photo,
-    Questionnaire,
     Report,
     ReportStatus,
     SampledSite,
@@ -29,15 +28,15 @@ from server.models import (
     User,
     Wave,
 )
-from server.services.definitions import questionnaire_model
+from server.services import review_flags_cache
 from server.services.errors import Invalid
 from server.services.review_flags import (
     FLAG_LABELS,
     Flag,
     FlagSettings,
-    PhotoAnswer,
-    ReportFacts,
-    evaluate,
+    in_order,
+    own_flags,
+    shared_flags,
 )
 
 #: The flag filter's values besides a flag code.
@@ -96,103 +95,7 @@ class Queue:
         return self.considered - self.flagged
 
 
-# --- facts ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Questions:
-    photos: tuple[tuple[str, str], ...]  # (question id, label)
-    free_texts: tuple[str, ...]
-
-
-def _questions(session: Session, ids: Iterable[int], settings: FlagSettings) -> dict:
-    found: dict[int, _Questions] = {}
-    for questionnaire_id in ids:
-        row = session.get(Questionnaire, questionnaire_id)
-        if row is None:
-            continue
-        model = questionnaire_model(row)
-        found[questionnaire_id] = _Questions(
-            photos=tuple((q.id, q.label) for q in model.questions if q.type == "photo"),
-            free_texts=tuple(
-                q.id
-                for q in model.questions
-                if q.type == "text"
-                and q.constraints.pattern is None
-                and (q.constraints.max_length or settings.free_text_room) >= settings.free_text_room
-            ),
-        )
-    return found
-
-
-def _grade(scores: Mapping[str, Any] | None) -> float | None:
-    values = [float(v) for v in (scores or {}).values() if isinstance(v, int | float)]
-    return sum(values) / len(values) if values else None
-
-
-def _context_rows(session: Session, campaign_id: int) -> Sequence[Any]:
-    return session.execute(
-        select(
-            Report.id,
-            Report.investigator_id,
-            Report.status,
-            Report.started_at,
-            Report.ended_at,
-            Report.latitude,
-            Report.longitude,
-            Report.position_accuracy_m,
-            Report.location_declined,
-            Report.questionnaire_id,
-            Report.answers,
-            Report.scores,
-            Mission.channel,
-            Mission.time_zone,
-            Site.id.label("site_id"),
-            Site.name.label("site_name"),
-            Site.latitude.label("site_latitude"),
-            Site.longitude.label("site_longitude"),
-            Site.opening_hours,
-        )
-        .join(Mission, Mission.id == Report.mission_id)
-        .join(Wave, Wave.id == Mission.wave_id)
-        .join(SampledSite, SampledSite.id == Mission.sampled_site_id)
-        .join(Site, Site.id == SampledSite.site_id)
-        .where(Wave.campaign_id == campaign_id, Report.status != ReportStatus.DRAFT)
-    ).all()
-
-
-def _facts(row: Any, questions: _Questions | None) -> ReportFacts:
-    answers = row.answers or {}
-    photos = ()
-    texts: tuple[str, ...] = ()
-    if questions is not None:
-        photos = tuple(
-            PhotoAnswer(label, tuple(str(ref) for ref in answers[qid]))
-            for qid, label in questions.photos
-            if isinstance(answers.get(qid), list) and answers[qid]
-        )
-        texts = tuple(answers[q] for q in questions.free_texts if isinstance(answers.get(q), str))
-    return ReportFacts(
-        report_id=row.id,
-        investigator_id=row.investigator_id,
-        channel=row.channel,
-        status=row.status.value,
-        site_id=row.site_id,
-        site_name=row.site_name,
-        time_zone=row.time_zone,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        accuracy_m=row.position_accuracy_m,
-        location_declined=row.location_declined,
-        site_latitude=row.site_latitude,
-        site_longitude=row.site_longitude,
-        opening_hours=row.opening_hours,
-        photos=photos,
-        free_texts=texts,
-        grade=_grade(row.scores),
-    )
+# --- flags ---------------------------------------------------------------------------------
 
 
 def _stored_photos(session: Session, wave: Wave) -> dict[int, set[str]]:
@@ -235,27 +138,32 @@ def wave_flags(
     settings: FlagSettings | None = None,
 ) -> dict[int, list[Flag]]:
     """The flags of the wave's non-draft reports (or of ``report_ids`` among them), read
-    against every non-draft report of the wave's campaign."""
+    against every non-draft report of the wave's campaign (kept by ``review_flags_cache``:
+    only the flags not kept yet are computed, the wave's photos read for them alone)."""
+    context = review_flags_cache.campaign_context(session, wave.campaign_id, settings)
     settings = settings or FlagSettings()
-    rows = _context_rows(session, wave.campaign_id)
-    used = {row.questionnaire_id for row in rows if row.questionnaire_id is not None}
-    questions = _questions(session, used, settings)
-    context = [_facts(row, questions.get(row.questionnaire_id)) for row in rows]
-    wanted = set(report_ids) if report_ids is not None else None
-    in_wave = set(
-        session.scalars(
-            select(Report.id)
-            .join(Mission, Mission.id == Report.mission_id)
-            .where(Mission.wave_id == wave.id)
-        )
-    )
-    stored = _stored_photos(session, wave)
-    targets = [
-        replace(facts, stored_photos=frozenset(stored.get(facts.report_id, ())))
-        for facts in context
-        if facts.report_id in in_wave and (wanted is None or facts.report_id in wanted)
+    asked = set(report_ids) if report_ids is not None else None
+    wanted = [
+        report_id
+        for report_id, wave_id in context.wave_of.items()
+        if wave_id == wave.id and (asked is None or report_id in asked)
     ]
-    return evaluate(targets, context, _photo_twins(session, wave), settings)
+    missing = [report_id for report_id in wanted if report_id not in context.own]
+    if missing:
+        stored = _stored_photos(session, wave)
+        twins = _photo_twins(session, wave)
+        for report_id in missing:
+            facts = replace(
+                context.facts[report_id], stored_photos=frozenset(stored.get(report_id, ()))
+            )
+            context.own[report_id] = own_flags(facts, twins.get(report_id, {}), settings)
+    return {
+        report_id: in_order(
+            context.own[report_id]
+            + shared_flags(context.facts[report_id], context.findings, settings)
+        )
+        for report_id in wanted
+    }
 
 
 def report_flags(
@@ -266,6 +174,17 @@ def report_flags(
 
 
 # --- the queue ------------------------------------------------------------------------------
+
+#: What the desk's queue table reads of each report, its mission and its site.
+_LISTING = (
+    load_only(
+        Report.id,
+        Report.mission_id,
+        Report.investigator_id,
+        Report.status,
+        Report.submitted_at,
+    ),
+)
 
 
 def reports_query(wave: Wave, filters: QueueFilters) -> Select[tuple[Report]]:
@@ -305,13 +224,16 @@ def review_queue(
     wave: Wave,
     filters: QueueFilters | None = None,
     settings: FlagSettings | None = None,
+    *,
+    listing: bool = False,
 ) -> Queue:
     """The wave's reports with their flags, filtered; counts over the reports the other
-    filters keep, so the flag filter's choices say how many each would show."""
+    filters keep, so the flag filter's choices say how many each would show. ``listing``
+    loads only what the desk's table shows of each report (not its answers: hundreds of
+    reports' JSON would cost more than the whole page; anything else is read on demand)."""
     filters = (filters or QueueFilters()).checked()
-    statement = reports_query(wave, filters).options(
-        joinedload(Report.mission).joinedload(Mission.sampled_site).joinedload(SampledSite.site)
-    )
+    site = joinedload(Report.mission).joinedload(Mission.sampled_site).joinedload(SampledSite.site)
+    statement = reports_query(wave, filters).options(*(_LISTING if listing else ()), site)
     reports = session.scalars(statement).unique().all()
     flags = wave_flags(session, wave, [r.id for r in reports], settings) if reports else {}
     by_flag: Counter[str] = Counter()
@@ -353,6 +275,19 @@ def wave_investigators(session: Session, wave: Wave) -> list[tuple[int, str]]:
         .order_by(User.name)
     )
     return [(user_id, name) for user_id, name in rows]
+
+
+def wave_places(session: Session, wave: Wave) -> tuple[list[str], list[str]]:
+    """The networks and the regions of the wave's sites, sorted (the filters' choices): one
+    query, where the wave's progress counted every mission by status to list them."""
+    rows = session.execute(
+        select(Site.network, Site.region)
+        .join(SampledSite, SampledSite.site_id == Site.id)
+        .join(Mission, Mission.sampled_site_id == SampledSite.id)
+        .where(Mission.wave_id == wave.id)
+        .distinct()
+    ).all()
+    return sorted({row.network for row in rows}), sorted({row.region for row in rows})
 
 
 def status_counts(session: Session, campaign_id: int) -> dict[int, dict[str, int]]:

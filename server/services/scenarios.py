@@ -211,19 +211,34 @@ def import_csv(
         seen[key] = line
         existing = _duplicate(session, *key)
         if existing is None:
-            session.add(
-                Scenario(
-                    network=key[0],
-                    channel=channel,
-                    title=key[2],
-                    text=value("text"),
-                    active=active_text not in _FALSE,
-                )
+            created = Scenario(
+                network=key[0],
+                channel=channel,
+                title=key[2],
+                text=value("text"),
+                active=active_text not in _FALSE,
+            )
+            session.add(created)
+            session.flush()
+            audit.record(
+                session, "scenario.create", actor=actor, entity=created, title=key[2], line=line
             )
             outcome.imported += 1
         else:
+            before = {"text": existing.text, "active": existing.active}
             existing.text = value("text")
             existing.active = active_text not in _FALSE
+            after = {"text": existing.text, "active": existing.active}
+            if after != before:
+                audit.record(
+                    session,
+                    "scenario.update",
+                    actor=actor,
+                    entity=existing,
+                    before={k: v for k, v in before.items() if after[k] != v},
+                    after={k: v for k, v in after.items() if before[k] != v},
+                    line=line,
+                )
             outcome.updated += 1
     session.flush()
     audit.record(

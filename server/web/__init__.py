@@ -21,6 +21,7 @@ def home_url_for(role: Role) -> str:
 
 
 def register(app: Flask) -> None:
+    from server.web.admin import account_routes  # noqa: F401
     from server.web.admin.routes import bp as admin_bp
     from server.web.analyst import results_routes  # noqa: F401
     from server.web.analyst.routes import bp as analyst_bp
@@ -36,10 +37,11 @@ def register(app: Flask) -> None:
         wave_routes,
     )
     from server.web.coordinator.routes import bp as coordinator_bp
+    from server.web.health import bp as health_bp
     from server.web.investigator import offline  # noqa: F401
     from server.web.investigator.routes import bp as investigator_bp
 
-    for blueprint in (auth_bp, coordinator_bp, analyst_bp, investigator_bp, admin_bp):
+    for blueprint in (auth_bp, coordinator_bp, analyst_bp, investigator_bp, admin_bp, health_bp):
         app.register_blueprint(blueprint)
 
     @app.route("/")

@@ -31,7 +31,7 @@ from tests.browser.axe import axe_path
 from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TIMEOUT_MS = 10_000
@@ -181,9 +181,47 @@ def page_errors() -> list[str]:
     return []
 
 
+#: Run in every document before its own scripts (through CDP, so our CSP does not apply to
+#: it): reports each violation of the page's Content-Security-Policy on the console.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`securitypolicyviolation: ${event.violatedDirective} a bloqué `
+    + `${event.blockedURI || "inline"} (${event.sourceFile || document.URL}:${event.lineNumber})`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """Chromium's own message ("Refused to …" in older versions, "Executing inline script
+    violates the following Content Security Policy directive …" in newer ones), or our
+    listener's. "Refused to execute script … MIME type" (``X-Content-Type-Options: nosniff``
+    on a mistyped response) counts too: our headers broke the page just the same."""
+    return text.startswith(("Refused to", "securitypolicyviolation")) or (
+        "Content Security Policy" in text
+    )
+
+
+def watch_csp(context: BrowserContext, violations: list[str]) -> None:
+    """Append to ``violations`` every CSP violation of the context's pages (server/security.py:
+    no inline script, handler nor style; a page relying on one would half work in production)."""
+
+    def record(message: ConsoleMessage) -> None:
+        if is_csp_violation(message.text):
+            violations.append(f"{message.page.url if message.page else '?'} : {message.text}")
+
+    context.add_init_script(_CSP_LISTENER)
+    context.on("console", record)
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """CSP violations of the test's pages; the test fails if any is left here."""
+    return []
+
+
 @pytest.fixture
 def new_phone_context(
-    browser: Browser, live_server: LiveServer, page_errors: list[str]
+    browser: Browser, live_server: LiveServer, page_errors: list[str], csp_violations: list[str]
 ) -> Iterator[Callable[..., BrowserContext]]:
     """``new_phone_context(**overrides)``: a fresh phone (its own cookies, storage, service
     worker) on the live server; every one is closed after the test."""
@@ -194,12 +232,18 @@ def new_phone_context(
         context = browser.new_context(**options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         context.on("weberror", lambda error: page_errors.append(str(error.error)))
+        watch_csp(context, csp_violations)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    if csp_violations:
+        pytest.fail(
+            "violation(s) de la CSP (ou refus du navigateur) : " + " ; ".join(csp_violations),
+            pytrace=False,
+        )
     if page_errors:
         pytest.fail("erreur(s) JavaScript : " + " ; ".join(page_errors), pytrace=False)
 

@@ -42,7 +42,7 @@ def test_users_create_refuses_a_short_password(app: Flask) -> None:
         args=["users", "create", "a@example.fr", "--role", "analyst"], input="court\n"
     )
     assert result.exit_code == 1
-    assert "au moins 10 caractères" in result.output
+    assert "au moins 12 caractères" in result.output
 
 
 def test_users_create_refuses_an_unknown_role(app: Flask) -> None:

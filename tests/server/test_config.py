@@ -73,3 +73,45 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path: Path) -> None:
 def test_malformed_settings_are_named(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(tmp_path, env)
+
+
+@pytest.mark.parametrize(
+    ("hops", "seen"),
+    [
+        (0, "http localhost 127.0.0.1"),  # facing clients: forwarded headers are anyone's lie
+        (1, "https barometre.example.fr 203.0.113.9"),  # behind one nginx terminating HTTPS
+    ],
+)
+def test_forwarded_headers_are_trusted_only_behind_the_configured_proxies(
+    tmp_path: Path, hops: int, seen: str
+) -> None:
+    from flask import request
+
+    from server.app import create_app
+
+    app = create_app(
+        {
+            "ENV_PROFILE": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "TRUSTED_PROXIES": hops,
+        }
+    )
+    app.add_url_rule(
+        "/_seen", "seen", lambda: f"{request.scheme} {request.host} {request.remote_addr}"
+    )
+    answer = app.test_client().get(
+        "/_seen",
+        headers={
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "barometre.example.fr",
+            "X-Forwarded-For": "203.0.113.9",
+        },
+    )
+    assert answer.get_data(as_text=True) == seen
+
+
+def test_trusted_proxies_is_read_from_the_environment(tmp_path: Path) -> None:
+    assert load_config(tmp_path, {})["TRUSTED_PROXIES"] == 0
+    assert load_config(tmp_path, {"TRUSTED_PROXIES": "1"})["TRUSTED_PROXIES"] == 1
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES doit être un nombre entier"):
+        load_config(tmp_path, {"TRUSTED_PROXIES": "nginx"})

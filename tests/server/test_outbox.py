@@ -189,8 +189,20 @@ def test_a_message_is_delivered_once(session: Any, smtp_server: SmtpServer) -> N
         session, smtp=smtp_server.settings(), now=NOW + timedelta(hours=1)
     )
 
-    assert first.as_counts() == {"sent": 1, "retried": 0, "failed": 0}
-    assert second.as_counts() == {"sent": 0, "retried": 0, "failed": 0}
+    assert first.as_counts() == {
+        "sent": 1,
+        "retried": 0,
+        "failed": 0,
+        "in_doubt": 0,
+        "recovered": 0,
+    }
+    assert second.as_counts() == {
+        "sent": 0,
+        "retried": 0,
+        "failed": 0,
+        "in_doubt": 0,
+        "recovered": 0,
+    }
     assert len(smtp_server.messages) == 1
     delivered = smtp_server.messages[0]
     assert delivered["To"] == "enqueteur@example.fr"
@@ -340,7 +352,13 @@ def test_without_smtp_messages_stay_pending(session: Any) -> None:
 
     outcome = outbox.deliver_pending(session, smtp=SmtpSettings(host=None), now=NOW)
 
-    assert outcome.as_counts() == {"sent": 0, "retried": 0, "failed": 0}
+    assert outcome.as_counts() == {
+        "sent": 0,
+        "retried": 0,
+        "failed": 0,
+        "in_doubt": 0,
+        "recovered": 0,
+    }
     message = reload(session, message)
     assert message.status == OutboxStatus.PENDING
     assert message.attempts == 0
@@ -431,10 +449,39 @@ def test_a_crash_before_the_send_retries_after_the_backoff(
     assert reload(session, message).status == OutboxStatus.SENT
 
 
-def test_a_crash_between_send_and_commit_resends_once_after_the_backoff(
+def test_a_crash_after_the_final_dot_leaves_the_message_in_doubt_never_resent(
     session: Any, smtp_server: SmtpServer
 ) -> None:
-    """The documented at-least-once window: the one duplicate, with the same Message-ID."""
+    """Accepted by the server, the process died before the sent mark: in doubt, not resent."""
+    message = queue(session)
+    session.commit()
+    with pytest.raises(Crash):  # checkpoints: claim, before the final dot, outcome
+        outbox.deliver_pending(
+            session,
+            smtp=smtp_server.settings(),
+            now=NOW,
+            checkpoint=crashing_at(session, 3, commit_first=False),
+        )
+    session.rollback()
+    assert len(smtp_server.messages) == 1
+    assert reload(session, message).status == OutboxStatus.FINALISING
+
+    outcome = outbox.deliver_pending(
+        session, smtp=smtp_server.settings(), now=NOW + timedelta(minutes=1)
+    )
+    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(days=1))
+
+    assert outcome.in_doubt == 1
+    assert len(smtp_server.messages) == 1
+    message = reload(session, message)
+    assert message.status == OutboxStatus.IN_DOUBT
+    assert message.attempts == 1
+    assert message.last_error.startswith("Envoi incertain : le serveur de courrier")
+
+
+def test_a_live_claim_is_left_alone_by_the_recovery(session: Any, smtp_server: SmtpServer) -> None:
+    """Within two SMTP timeouts of its claim a message may still be in a live delivery
+    (a scheduler that lost its lease finishing its batch): the recovery waits."""
     message = queue(session)
     session.commit()
     with pytest.raises(Crash):
@@ -442,19 +489,86 @@ def test_a_crash_between_send_and_commit_resends_once_after_the_backoff(
             session,
             smtp=smtp_server.settings(),
             now=NOW,
-            checkpoint=crashing_at(session, 2, commit_first=False),
+            checkpoint=crashing_at(session, 2, commit_first=True),
         )
     session.rollback()
-    assert len(smtp_server.messages) == 1
 
-    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(seconds=30))
-    assert len(smtp_server.messages) == 1  # not before the backoff
+    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(seconds=9))
+    assert reload(session, message).status == OutboxStatus.FINALISING  # timeout 5 s: ×2
 
-    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(minutes=1))
-    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(hours=1))
-    assert len(smtp_server.messages) == 2
-    assert smtp_server.messages[0]["Message-ID"] == smtp_server.messages[1]["Message-ID"]
-    assert reload(session, message).status == OutboxStatus.SENT
+    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW + timedelta(seconds=10))
+    assert reload(session, message).status == OutboxStatus.IN_DOUBT
+    assert smtp_server.messages == []  # the final dot never left: the server kept nothing
+
+
+def test_the_new_states_are_stored_on_this_engine(session: Any) -> None:
+    """Plain string column, no CHECK constraint: no migration for the new states."""
+    for n, status in enumerate(OutboxStatus):
+        message = queue(session, key=f"k{n}")
+        message.status = status
+    session.commit()
+    session.expire_all()
+    stored = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.status for m in stored] == list(OutboxStatus)
+
+
+def test_a_reply_lost_after_the_final_dot_is_in_doubt(session: Any) -> None:
+    """The server swallows the final dot and hangs up without a reply: in doubt at once."""
+    with _HangUpAfterDot() as server:
+        settings = SmtpSettings(host="127.0.0.1", port=server.port, starttls=False, timeout=5)
+        message = queue(session)
+        session.commit()
+
+        outcome = outbox.deliver_pending(session, smtp=settings, now=NOW)
+        outbox.deliver_pending(session, smtp=settings, now=NOW + timedelta(days=1))
+
+    assert outcome.in_doubt == 1
+    assert server.transactions == 1
+    message = reload(session, message)
+    assert message.status == OutboxStatus.IN_DOUBT
+    assert "DeliveryInDoubt" in message.last_error
+
+
+class _HangUpAfterDot:
+    """A minimal SMTP server (a real socket) that reads a whole transaction, then closes
+    the connection instead of answering the final dot."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.transactions = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _HangUpAfterDot:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.listener.close()
+        self.thread.join(timeout=10)
+
+    def _serve(self) -> None:
+        try:
+            connection, _ = self.listener.accept()
+        except OSError:
+            return
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 test\r\n")
+            in_data = False
+            for line in lines:
+                if in_data:
+                    if line == b".\r\n":
+                        self.transactions += 1
+                        return  # hang up: no 250
+                    continue
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    connection.sendall(b"250 test\r\n")
+                elif verb == b"DATA":
+                    connection.sendall(b"354 go\r\n")
+                    in_data = True
+                else:
+                    connection.sendall(b"250 OK\r\n")
 
 
 def test_a_crash_on_the_last_attempt_gives_the_message_up(
@@ -498,3 +612,53 @@ def test_the_outbox_is_readable_through_the_api(client: Any, token_for: Any, ses
     assert listed.json[0]["status"] == "pending"
     assert client.get("/api/v1/outbox?status=perdu", headers=headers).status_code == 422
     assert client.get("/api/v1/outbox", headers=token_for("analyst")).status_code == 403
+
+
+def test_the_api_filters_and_lists_the_new_states(
+    client: Any, token_for: Any, session: Any
+) -> None:
+    for n, status in enumerate(OutboxStatus):
+        message = queue(session, key=f"k{n}")
+        message.status = status
+    session.commit()
+    headers = token_for("coordinator")
+
+    doubtful = client.get("/api/v1/outbox?status=in_doubt", headers=headers)
+    everything = client.get("/api/v1/outbox", headers=headers)
+
+    assert doubtful.status_code == 200
+    assert [m["status"] for m in doubtful.json] == ["in_doubt"]
+    assert sorted(m["status"] for m in everything.json) == sorted(s.value for s in OutboxStatus)
+    spec = client.get("/api/v1/openapi.json").json
+    listed = spec["components"]["schemas"]["OutboxMessage"]["properties"]["status"]["enum"]
+    assert set(listed) >= {"sending", "finalising", "in_doubt"}
+
+
+@pytest.mark.parametrize(("smtputf8", "sent"), [(True, 1), (False, 0)])
+def test_a_non_ascii_recipient_needs_smtputf8(session: Any, smtputf8: bool, sent: int) -> None:
+    message = queue(session, recipient="enquêteur@exemple.fr")
+    session.commit()
+    with SmtpServer(enable_SMTPUTF8=smtputf8) as server:
+        outbox.deliver_pending(session, smtp=server.settings(), now=NOW)
+
+        assert len(server.messages) == sent
+    message = reload(session, message)
+    if sent:
+        assert server.messages[0]["To"] == "enquêteur@exemple.fr"
+        assert message.status == OutboxStatus.SENT
+    else:
+        assert message.status == OutboxStatus.PENDING
+        assert "SMTPNotSupportedError" in message.last_error
+
+
+def test_a_body_line_starting_with_a_dot_arrives_whole(
+    session: Any, smtp_server: SmtpServer
+) -> None:
+    """Dot-stuffing: a line holding a single dot must not end the DATA early."""
+    queue(session, body="Avant\n.\n..deux points\nAprès")
+    session.commit()
+
+    outbox.deliver_pending(session, smtp=smtp_server.settings(), now=NOW)
+
+    lines = smtp_server.messages[0].get_content().splitlines()
+    assert lines == ["Avant", ".", "..deux points", "Après"]

@@ -4,13 +4,13 @@ pipeline the workbook and the open data read too)."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 
 from exports.barometer_data import BarometerData, Figure
 from server.auth import page_roles
 from server.extensions import db
 from server.models import CHANNEL_LABELS, Role
-from server.services import campaigns, results, scorecard
+from server.services import campaigns, results_cache, scorecard
 from server.web.analyst.routes import bp
 from server.web.charts import bar_chart, evolution_chart, grade_text
 from server.web.pagination import paginate, requested_page
@@ -27,8 +27,9 @@ RANKING_PAGE_SIZE = 50
 
 
 def _data(campaign_id: int) -> BarometerData:
+    """The campaign's figures, computed again only when their data changed."""
     campaign = campaigns.get_campaign(db.session, campaign_id)
-    return results.barometer_data(db.session, campaign)
+    return results_cache.barometer(db.session, campaign, results_cache.app_cache(current_app))
 
 
 def _context(data: BarometerData) -> dict[str, object]:

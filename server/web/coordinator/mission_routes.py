@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -27,6 +26,7 @@ from werkzeug.wrappers import Response as Redirect
 
 from exports.csv_safe import Cell, csv_bytes
 from server.auth import page_roles
+from server.downloads import reply_scan_response
 from server.extensions import db
 from server.models import CHANNEL_LABELS, Mission, Role, Wave, WaveStatus
 from server.services import (
@@ -355,7 +355,7 @@ def mission_request_sent(mission_id: int) -> Rendered | Redirect:
 def mission_reply_scan(mission_id: int) -> Response:
     """The stored scan of the reply (kept outside the static folder)."""
     mission = missions.mission_for(db.session, mission_id, current_user)
-    found = reply_scans.scan_file(mission, Path(current_app.config["UPLOAD_FOLDER"]))
-    if found is None:
+    response = reply_scan_response(mission, Path(current_app.config["UPLOAD_FOLDER"]))
+    if response is None:
         abort(404)
-    return send_file(found[0], mimetype=found[1])
+    return response

@@ -37,7 +37,6 @@ from server.services import (
 from server.services.errors import ServiceError
 from server.services.report_lifecycle import STATUS_LABELS
 from server.services.review_flags import FLAG_LABELS
-from server.services.wave_progress import wave_progress
 from server.web.coordinator.review_forms import (
     BulkApproveForm,
     DecisionForm,
@@ -101,12 +100,12 @@ def _queue_page(
 ) -> Rendered:
     filters = _filters()
     try:
-        queue = review_queue.review_queue(db.session, wave, _queue_filters(filters))
+        queue = review_queue.review_queue(db.session, wave, _queue_filters(filters), listing=True)
     except ServiceError as failure:  # an unknown status or flag in an edited address
         flash(failure.message, "error")
         filters = {}
-        queue = review_queue.review_queue(db.session, wave)
-    progress = wave_progress(db.session, wave)
+        queue = review_queue.review_queue(db.session, wave, listing=True)
+    networks, regions = review_queue.wave_places(db.session, wave)
     bulk = {k: v for k, v in filters.items() if k in BULK_FILTERS}
     return render_template(
         "coordinator/review_queue.html",
@@ -115,8 +114,8 @@ def _queue_page(
         queue=queue,
         reports=paginate(queue.rows, requested_page()),
         filters=filters,
-        networks=[row.key for row in progress["by_network"]],
-        regions=[row.key for row in progress["by_region"]],
+        networks=networks,
+        regions=regions,
         people=review_queue.wave_investigators(db.session, wave),
         channels=CHANNELS,
         channel_labels=CHANNEL_LABELS,

@@ -38,14 +38,15 @@ def phone_on_site(new_phone_context: Callable[..., BrowserContext]) -> Page:
 
 def wait_ready(page: Page) -> None:
     """Until the report form has read its local copy and heard from the server."""
-    page.wait_for_function("window.BarometreReport && window.BarometreReport.current()")
+    page.wait_for_function("() => window.BarometreReport && window.BarometreReport.current()")
     page.evaluate("window.BarometreReport.ready")
 
 
 def wait_saved_on_server(page: Page) -> None:
     """Until the server acknowledged the draft's latest change."""
     page.wait_for_function(
-        "(r => r.saved_revision === r.revision && r.base_version)(window.BarometreReport.current())"
+        "() => (r => r.saved_revision === r.revision && r.base_version)"
+        "(window.BarometreReport.current())"
     )
 
 

@@ -155,11 +155,11 @@ def test_a_service_worker_update_keeps_a_stored_draft(
     page = phone_on_site(new_phone_context)
     login(page, investigator.email)
     _open_mission(page, mission)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     before = _worker_version(page)
     page.context.set_offline(True)  # the draft exists on this phone only
     page.locator("[name=v_observations]").fill("Brouillon gardé pendant la mise à jour.")
-    page.wait_for_function("window.BarometreReport.current().revision > 0")
+    page.wait_for_function("() => window.BarometreReport.current().revision > 0")
     page.context.set_offline(False)
 
     configured = app.config.get("PHONE_APP_VERSION")

@@ -42,6 +42,33 @@ def test_campaign_list_is_paginated(
     assert pagination["total_pages"] == 3
 
 
+@pytest.mark.parametrize("page", [10**6, 10**20, 2**63])
+def test_a_page_far_past_the_last_is_empty_not_a_500(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]], page: int
+) -> None:
+    """Found by the fuzz run: an offset past 64 bits overflowed the database driver."""
+    headers = token_for("coordinator")
+    client.post("/api/v1/campaigns", headers=headers, json={"name": "B", "year": 2026})
+    response = client.get(f"/api/v1/campaigns?page={page}&page_size=10", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json() == []
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+
+
+def test_an_id_past_the_database_range_is_a_json_404(
+    client: FlaskClient, token_for: Callable[..., dict[str, str]]
+) -> None:
+    """Found by the fuzz run: such an id reached the database, a 500 on both engines."""
+    response = client.get(f"/api/v1/campaigns/{2**63}", headers=token_for("coordinator"))
+    assert response.status_code == 404
+    assert set(response.get_json()) == {"code", "message", "errors"}
+    questionnaires = client.get(
+        f"/api/v1/questionnaires?referentiel={2**40}", headers=token_for("coordinator")
+    )
+    assert questionnaires.status_code == 422
+    assert "referentiel" in questionnaires.get_json()["errors"]["query"]
+
+
 def test_unknown_campaign_is_a_json_404(
     client: FlaskClient, token_for: Callable[..., dict[str, str]]
 ) -> None:

@@ -115,7 +115,7 @@ def test_duplicate_email_is_a_409(client: FlaskClient, token_for: Headers) -> No
         ({"home_insee": "2C001"}, "home_insee", "Code INSEE invalide"),
         ({"unavailable_dates": ["mardi"]}, "unavailable_dates", "AAAA-MM-JJ"),
         ({"channels": []}, "channels", "au moins un canal"),
-        ({"password": "court"}, "password", "10"),
+        ({"password": "court"}, "password", "12"),
         ({"home_commune": "  "}, "home_commune", "obligatoire"),
     ],
 )
@@ -309,8 +309,10 @@ def test_reactivation_turns_the_account_back_on(client: FlaskClient, token_for: 
     client.patch(url, headers=headers, json={"active": False})
     again = client.patch(url, headers=headers, json={"active": True})
     assert (again.status_code, again.get_json()["active"]) == (200, True)
-    assert client.get("/api/v1/auth/me", headers=own).status_code == 200
-    token_of(client, "enqueteur@example.fr")
+    # The deactivation revoked the old token for good; a new login gives a working one.
+    assert client.get("/api/v1/auth/me", headers=own).status_code == 401
+    fresh = token_of(client, "enqueteur@example.fr")
+    assert client.get("/api/v1/auth/me", headers=fresh).status_code == 200
 
 
 # --- Import ------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,14 +146,11 @@ def test_polyglots_never_reach_the_disk_as_sent(client: FlaskClient, fieldwork: 
     assert reopen(stored).format == "JPEG"
 
 
-def test_a_png_decompression_bomb_is_refused_quickly(
-    client: FlaskClient, fieldwork: Fieldwork
-) -> None:
-    started = time.perf_counter()
+def test_a_png_decompression_bomb_is_refused(client: FlaskClient, fieldwork: Fieldwork) -> None:
+    """Memory and time are measured, not asserted, in tests/server/hostile/."""
     response = _send(client, fieldwork.mission.id, fieldwork.headers, png_bomb(), "bomb.png")
     assert response.status_code == 422
     assert "image est trop grande" in response.json["message"]
-    assert time.perf_counter() - started < 1.0
     assert _photos() == 0
 
 

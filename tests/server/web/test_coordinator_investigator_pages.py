@@ -190,7 +190,7 @@ def test_new_form_has_labelled_fields_and_a_password_of_minimum_length(login_as:
     html = browser.get("/coordination/enqueteurs/nouveau").get_data(as_text=True)
     assert 'name="csrf_token"' in html
     assert '<label for="password">Mot de passe initial</label>' in html
-    assert "Au moins 10 caractères" in html
+    assert "Au moins 12 caractères" in html
     for field in ("email", "home_commune", "home_latitude", "capacity", "unavailable_dates"):
         assert f'<label for="{field}">' in html
 
@@ -233,7 +233,7 @@ def test_creating_an_investigator_who_can_then_log_in(app: Flask, login_as: Logi
         ({"home_insee": "2C123"}, "home_insee", "Code INSEE invalide"),
         ({"unavailable_dates": "le 3 mars"}, "unavailable_dates", "AAAA-MM-JJ"),
         ({"channels": []}, "channels", "au moins un canal"),
-        ({"password": "court"}, "password", "Au moins 10 caractères"),
+        ({"password": "court"}, "password", "Au moins 12 caractères"),
         ({"email": "pas-une-adresse"}, "email", "Adresse électronique invalide"),
         ({"name": ""}, "name", "Indiquez le nom"),
     ],

@@ -72,7 +72,8 @@ def test_an_admin_keeps_every_area_of_the_menu_wherever_they_are(
     browser, _ = login_as("admin")
     html = browser.get(path.format(id=campaign_id)).get_data(as_text=True)
     links = menu_links(html)
-    assert links["Comptes"] == "/admin/"
+    assert links["Comptes"] == "/admin/comptes"
+    assert links["Vue d’ensemble"] == "/admin/"
     assert links["Publier une version"] == "/admin/referentiels/publier"
     assert links["Versions et questionnaires"] == "/admin/referentiels"
     assert links["Tableau de bord"].startswith("/coordination/")
@@ -97,6 +98,8 @@ def test_the_menu_marks_the_page_shown_and_only_it(login_as: Login, campaign_id:
     assert menu(html).count('aria-current="page"') == 1
     assert 'aria-current="page">Échantillon</a>' in menu(html)
     html = browser.get("/admin/").get_data(as_text=True)
+    assert 'aria-current="page">Vue d’ensemble</a>' in menu(html)
+    html = browser.get("/admin/comptes").get_data(as_text=True)
     assert 'aria-current="page">Comptes</a>' in menu(html)
 
 
