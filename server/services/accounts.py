@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.models import ApiToken, LoginThrottle, Role, User
@@ -176,7 +176,11 @@ def issue_token(
 def user_for_token(session: Session, clear: str, *, now: datetime | None = None) -> User:
     """The active user a bearer token belongs to; ``AuthenticationFailed`` otherwise."""
     now = now or utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear)))
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(clear))
+        .options(joinedload(ApiToken.user))  # every API request: one query, not two
+    )
     if token is None:
         raise AuthenticationFailed("Jeton d’accès inconnu.")
     if not token.user.active:  # said first: a new token would not help
@@ -189,7 +193,11 @@ def user_for_token(session: Session, clear: str, *, now: datetime | None = None)
 
 
 def revoke_token(session: Session, clear: str, *, actor: User) -> None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(clear)))
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(clear))
+        .options(joinedload(ApiToken.user))  # every API request: one query, not two
+    )
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(session, "token.revoke", actor=actor, entity=token)

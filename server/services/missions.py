@@ -105,7 +105,11 @@ def mission_for(session: Session, mission_id: int, user: User) -> Mission:
     mission = session.get(
         Mission,
         mission_id,
-        options=[joinedload(Mission.sampled_site).joinedload(SampledSite.site)],
+        # The site is shown and the wave checked (open?) by nearly every caller.
+        options=[
+            joinedload(Mission.sampled_site).joinedload(SampledSite.site),
+            joinedload(Mission.wave),
+        ],
     )
     if mission is None or (user.role not in STAFF and mission.assignee_id != user.id):
         raise NotFound(f"Mission {mission_id} introuvable.")

@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import survey_schemas
 from server.models import (
@@ -323,7 +323,12 @@ def _find(session: Session, client_id: str, mission: Mission, user: User) -> Rep
 
 
 def _questionnaire(session: Session, questionnaire_id: int | None) -> survey_schemas.Questionnaire:
-    row = session.get(Questionnaire, questionnaire_id) if questionnaire_id is not None else None
+    with_referentiel = [joinedload(Questionnaire.referentiel)]
+    row = (
+        session.get(Questionnaire, questionnaire_id, options=with_referentiel)
+        if questionnaire_id is not None
+        else None
+    )
     if row is None:
         raise Conflict("Cette mission n’a pas de questionnaire : le rapport ne peut être reçu.")
     return questionnaire_model(row)

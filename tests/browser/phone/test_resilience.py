@@ -125,6 +125,10 @@ def test_a_returned_report_is_corrected_and_sent_again(
     assert report.answers["v_observations"] == "Corrigé : aucune affiche à l’entrée."
 
 
+#: How long a first service worker may take to control the page (a wait, not a speed check).
+WORKER_TIMEOUT_MS = 30_000
+
+
 def _worker_version(page: Page) -> str:
     return str(
         page.evaluate(
@@ -155,7 +159,11 @@ def test_a_service_worker_update_keeps_a_stored_draft(
     page = phone_on_site(new_phone_context)
     login(page, investigator.email)
     _open_mission(page, mission)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # The first install caches the whole app shell before it claims the page: seconds on a
+    # busy machine, so this waits for the event longer than the default.
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=WORKER_TIMEOUT_MS
+    )
     before = _worker_version(page)
     page.context.set_offline(True)  # the draft exists on this phone only
     page.locator("[name=v_observations]").fill("Brouillon gardé pendant la mise à jour.")
