@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -15,6 +15,7 @@ from server.api.blueprint import Blueprint
 from server.api.schemas import moment
 from server.api.uploads import UploadSchema, uploaded_file
 from server.auth import api_roles, api_user
+from server.downloads import photo_response
 from server.extensions import db
 from server.models import Photo, Role
 from server.services import missions, photos
@@ -100,15 +101,7 @@ class PhotoById(MethodView):
     def get(self, photo_id: int) -> Response:
         """The stored (cleaned) photo, to the investigator who took it and to staff only."""
         photo = photos.photo_for(db.session, photo_id, api_user())
-        response = send_file(
-            photos.photo_file(photo, _uploads()),
-            mimetype=photo.content_type,
-            download_name=photo.filename,
-            max_age=0,
-        )
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return photo_response(photo, _uploads())
 
 
 def _uploads() -> Path:

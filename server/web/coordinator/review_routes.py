@@ -16,13 +16,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response as Redirect
 
 from server.auth import page_roles
+from server.downloads import photo_response
 from server.extensions import db
 from server.models import CHANNEL_LABELS, Report, ReportStatus, Role, User, Wave
 from server.services import (
@@ -256,16 +256,7 @@ def review_decide(report_id: int) -> Rendered | Redirect:
 def review_photo(photo_id: int) -> Response:
     """A report's photo for staff (the stored copy, without its metadata)."""
     photo = photos.photo_for(db.session, photo_id, current_user)
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    response = send_file(
-        photos.photo_file(photo, folder),
-        mimetype=photo.content_type,
-        download_name=photo.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo, Path(current_app.config["UPLOAD_FOLDER"]))
 
 
 # --- the comment library -----------------------------------------------------------------------
